@@ -1,0 +1,1 @@
+"""Gazetteer (GeoNames), free-text geocoding and sphere maths."""
