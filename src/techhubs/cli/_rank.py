@@ -1,0 +1,236 @@
+"""`techhubs rank`, `editions`, `methods`, `explain`."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from techhubs import workflows
+from techhubs.errors import TechhubsError
+from techhubs.index.ranking import FORMATS, Ranking
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
+    t = ranking.table
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
+    table.add_column("rank", justify="right")
+    table.add_column("name")
+    table.add_column("economies")
+    table.add_column("score", justify="right")
+    for code in ranking.indicators:
+        table.add_column(code.replace("_", " "), justify="right")
+        table.add_column("share %" if "share" in str(ranking.provenance.get("steps", {})
+                                                         .get("normalise", {})
+                                                         .get("method", "")) else "norm",
+                         justify="right")
+    has_prev = "previous_rank" in t.columns
+    if has_prev:
+        table.add_column("prev", justify="right")
+        table.add_column("change", justify="right")
+    for row in t.iter_rows(named=True):
+        cells = [str(row["rank"]), row["name"], "/".join(row["economies"] or []),
+                 _fmt(row["score"])]
+        for code in ranking.indicators:
+            cells += [_fmt(row[code]), _fmt(row[f"{code}__norm"])]
+        if has_prev:
+            change = row.get("change")
+            arrow = ("–" if change is None else
+                     f"[green]▲{change}[/]" if change > 0 else
+                     f"[red]▼{-change}[/]" if change < 0 else "=")
+            cells += [_fmt(row["previous_rank"]), arrow]
+        table.add_row(*cells)
+    return table
+
+
+def source_line(ranking: Ranking) -> str:
+    p = ranking.provenance
+    where = p.get("source") or p.get("file") or "data"
+    return f"source: {where} · method: {p.get('methodology')} · techhubs {p.get('techhubs')}"
+
+
+def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None) -> None:
+    if out is not None:
+        written = ranking.write(out, None if fmt == "table" else fmt)
+        click.echo(f"wrote {len(ranking)} rows to {written}", err=True)
+        return
+    if fmt == "table":
+        c = console()
+        c.print(ranking_table(ranking, title))
+        c.print(f"[dim]{source_line(ranking)}[/]")
+    elif fmt == "csv":
+        sys.stdout.write(ranking.to_csv())
+    elif fmt == "json":
+        sys.stdout.write(ranking.to_json() + "\n")
+    else:
+        raise TechhubsError("parquet output needs --out FILE", key="--format")
+
+
+edition_option = click.option("--edition", "-e", metavar="NAME",
+                              help="Bundled reference edition (default: gii-2023).")
+data_option = click.option("--data", "-d", type=click.Path(path_type=Path), metavar="FILE",
+                           help="Panel data file (CSV/TSV/Parquet: unit_id, name, economies, "
+                                "indicator columns).")
+method_option = click.option("--method", "-m", metavar="PRESET|FILE",
+                             help="Methodology preset (see `techhubs methods`) or TOML file. "
+                                  "Default: the edition's own method.")
+
+
+@click.command()
+@edition_option
+@data_option
+@method_option
+@click.option("--top", "-n", type=int, metavar="N", help="Show the top N units only.")
+@click.option("--economy", metavar="ISO2", help="Only units in this economy (e.g. US).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write to FILE (format from --format or the extension).")
+def rank(edition: str | None, data: Path | None, method: str | None, top: int | None,
+         economy: str | None, fmt: str, out: Path | None) -> None:
+    """Rank hubs: a bundled edition or your data, with a methodology.
+
+    With no options, ranks the published GII 2023 S&T clusters with the GII
+    method (sum of shares of the world totals of PCT applications and
+    scientific publications) and shows the published previous rank.
+
+    \b
+    Examples:
+      techhubs rank
+      techhubs rank --top 10 --format csv
+      techhubs rank --data cities.csv --method my_index.toml --out ranking.parquet
+    """
+    ranking = workflows.rank(edition=edition, data=data, method=method, top=top,
+                             economy=economy)
+    title = ranking.provenance.get("edition_title") or (str(data) if data else None)
+    emit(ranking, fmt, out, title)
+
+
+@click.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def editions(fmt: str) -> None:
+    """List the bundled reference editions (published figures)."""
+    items = workflows.editions()
+    if fmt == "json":
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    table = Table(box=box.SIMPLE_HEAVY)
+    for col in ("name", "title", "method", "source"):
+        table.add_column(col, overflow="fold")
+    for e in items:
+        table.add_row(e["name"], e["title"], e["method"], e["source"])
+    console().print(table)
+
+
+@click.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "toml"]),
+              default="table", show_default=True)
+@click.argument("name", required=False)
+def methods(fmt: str, name: str | None) -> None:
+    """List methodology presets, or print one (`techhubs methods gii-clusters -f toml`)."""
+    from techhubs.config import load_methodology
+
+    if name:
+        m = load_methodology(name)
+        if fmt == "toml":
+            click.echo(m.to_toml())
+        elif fmt == "json":
+            click.echo(json.dumps(m.to_dict(), indent=2, default=str))
+        else:
+            table = Table(title=f"{m.name}: {m.title}", box=box.SIMPLE_HEAVY,
+                          title_justify="left")
+            for col in ("code", "name", "parent", "weight", "direction"):
+                table.add_column(col)
+            for n in m.nodes:
+                table.add_row(n.code, n.name, n.parent or "–", f"{n.weight:g}",
+                              str(n.direction) if n.is_indicator else "")
+            c = console()
+            c.print(table)
+            c.print(f"normalise: {m.normalise.method} · aggregate: {m.aggregate.method} · "
+                    f"impute: {m.impute.method} · treat: {m.treat.method}")
+        return
+    items = workflows.methods()
+    if fmt == "json":
+        click.echo(json.dumps(items, indent=2))
+        return
+    table = Table(box=box.SIMPLE_HEAVY)
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("description", overflow="fold")
+    for item in items:
+        table.add_row(item["name"], item["title"], " ".join(item["description"].split()))
+    console().print(table)
+
+
+@click.command()
+@click.argument("unit")
+@edition_option
+@data_option
+@method_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def explain(unit: str, edition: str | None, data: Path | None, method: str | None,
+            fmt: str) -> None:
+    """Why UNIT ranks where it does: score decomposition, strengths, gap to the unit above.
+
+    UNIT is a unit id or name ("Seoul", "tokyo-yokohama"); matching ignores
+    case, accents and punctuation.
+    """
+    e = workflows.explain(unit, edition=edition, data=data, method=method)
+    if fmt == "json":
+        click.echo(json.dumps(e.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    c = console()
+    c.print(f"[bold]{e.name}[/] — rank {e.rank} of {e.n_units}, score {_fmt(e.score, 3)} "
+            f"({e.method})")
+    table = Table(title="score decomposition", box=box.SIMPLE_HEAVY, title_justify="left")
+    for col in ("item", "kind", "weight", "raw", "normalised", "contribution", "rank"):
+        table.add_column(col, justify="left" if col in ("item", "kind") else "right")
+    for row in e.components.iter_rows(named=True):
+        table.add_row(row["code"], row["kind"], _fmt(row["weight"]), _fmt(row["raw"]),
+                      _fmt(row["normalised"], 3), _fmt(row["contribution"], 3),
+                      str(row["rank_on_item"]))
+    c.print(table)
+    if e.strengths:
+        c.print("[green]strengths:[/] " + "; ".join(e.strengths))
+    if e.weaknesses:
+        c.print("[red]weaknesses:[/] " + "; ".join(e.weaknesses))
+    for note in e.notes:
+        c.print(f"[dim]{note}[/]")
+    if e.above:
+        a = e.above
+        c.print(f"\ngap to #{a['rank']} {a['name']}: score {_fmt(a['score_gap'], 3)}")
+        gap = Table(box=box.SIMPLE_HEAVY)
+        for col in ("indicator", "this unit", "unit above", "gap", "extra needed alone"):
+            gap.add_column(col, justify="right" if col != "indicator" else "left")
+        for row in a["indicators"]:
+            gap.add_row(row["code"], _fmt(row["unit"]), _fmt(row["above"]), _fmt(row["gap"]),
+                        _fmt(row["extra_to_overtake"]))
+        c.print(gap)
+    else:
+        c.print("\nfirst place: no unit above")
+
+
+__all__ = ["editions", "explain", "methods", "rank"]

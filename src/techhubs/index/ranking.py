@@ -1,0 +1,162 @@
+"""A ranking: the table users read, with its provenance, and its exports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from techhubs.errors import TechhubsError
+
+if TYPE_CHECKING:
+    from techhubs.index.composite import Composite
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranked units.
+
+    ``table`` columns: ``rank``, ``unit_id``, ``name``, ``economies``,
+    ``score``, then for each indicator the raw value (``<code>``) and the
+    normalised value (``<code>__norm``), then each aggregate node's score
+    (``<node>__score``), then, when the panel carries published reference
+    figures, ``published_rank``, ``previous_rank`` and ``change``
+    (previous - rank: positive means the unit moved up).
+    """
+
+    table: pl.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+    indicators: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    log: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def from_composite(cls, c: Composite) -> Ranking:
+        panel = c.panel_
+        m = c.methodology_
+        codes = m.indicator_codes
+        cols: dict[str, Any] = {
+            "rank": c.rank_.astype(np.int64),
+            "unit_id": panel.unit_ids,
+            "name": panel.units["name"],
+            "economies": panel.units["economies"],
+            "score": c.score_,
+        }
+        for j, code in enumerate(codes):
+            cols[code] = c.data_["raw"][:, j]
+            cols[f"{code}__norm"] = c.data_["normalised"][:, j]
+        inner = [n.code for n in m.aggregation_order() if n.parent is not None]
+        for node in inner:
+            cols[f"{node}__score"] = c.node_scores_[node]
+        table = pl.DataFrame(cols)
+        if panel.reference is not None:
+            table = table.join(panel.reference, on="unit_id", how="left")
+            if "previous_rank" in table.columns:
+                table = table.with_columns(
+                    (pl.col("previous_rank") - pl.col("rank")).alias("change")
+                )
+        table = table.sort(["rank", "unit_id"])
+        return cls(
+            table=table,
+            provenance=c.provenance(),
+            indicators=tuple(codes),
+            nodes=tuple(inner),
+            log=tuple(e.to_dict() for e in c.log_),
+        )
+
+    # --------------------------------------------------------------- access
+    def __len__(self) -> int:
+        return self.table.height
+
+    def top(self, n: int | None) -> Ranking:
+        if n is None:
+            return self
+        if n < 1:
+            raise TechhubsError("--top must be at least 1", key="top")
+        # Units tied at rank n all stay in.
+        return Ranking(self.table.filter(pl.col("rank") <= n), self.provenance,
+                       self.indicators, self.nodes, self.log)
+
+    def filter_economy(self, economy: str | None) -> Ranking:
+        if not economy:
+            return self
+        table = self.table.filter(pl.col("economies").list.contains(economy.upper()))
+        return Ranking(table, self.provenance, self.indicators, self.nodes, self.log)
+
+    def names(self) -> list[str]:
+        return self.table["name"].to_list()
+
+    def flat(self) -> pl.DataFrame:
+        """The table with list columns joined as text, for CSV and display."""
+        return self.table.with_columns(pl.col("economies").list.join("/"))
+
+    # -------------------------------------------------------------- exports
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provenance": self.provenance,
+            "indicators": list(self.indicators),
+            "log": list(self.log),
+            "rows": _json_rows(self.table),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=_json_default)
+
+    def to_csv(self) -> str:
+        return self.flat().write_csv()
+
+    def write(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write as CSV, JSON or Parquet (by ``fmt`` or the file extension).
+
+        Parquet carries the provenance in its metadata; a CSV gets a
+        ``<file>.provenance.json`` beside it; JSON holds it inline.
+        """
+        path = Path(path)
+        fmt = fmt or {".csv": "csv", ".json": "json", ".parquet": "parquet",
+                      ".pq": "parquet"}.get(path.suffix.lower())
+        if fmt not in ("csv", "json", "parquet"):
+            raise TechhubsError(f"cannot tell the output format of {path.name!r}",
+                                file=path, hint="use .csv, .json or .parquet, or --format")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        if fmt == "csv":
+            tmp.write_text(self.to_csv(), encoding="utf-8")
+            (path.with_name(path.name + ".provenance.json")).write_text(
+                json.dumps(self.provenance, indent=2, default=_json_default), encoding="utf-8")
+        elif fmt == "json":
+            tmp.write_text(self.to_json(), encoding="utf-8")
+        else:
+            import pyarrow.parquet as pq
+
+            arrow = self.table.to_arrow()
+            meta = dict(arrow.schema.metadata or {})
+            meta[b"techhubs.provenance"] = json.dumps(self.provenance,
+                                                      default=_json_default).encode()
+            pq.write_table(arrow.replace_schema_metadata(meta), tmp)
+        tmp.replace(path)
+        return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | set):
+        return list(value)
+    return str(value)
+
+
+def _json_rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    rows = table.to_dicts()
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and not np.isfinite(value):
+                row[key] = None
+    return rows

@@ -1,0 +1,79 @@
+"""The public Python API: the same operations as the command line.
+
+>>> import techhubs
+>>> ranking = techhubs.rank()                  # GII 2023 edition, gii-clusters method
+>>> ranking.table.head(3)["name"].to_list()
+['Tokyo–Yokohama', 'Shenzhen–Hong Kong–Guangzhou', 'Seoul']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from techhubs.config import Methodology, load_methodology
+from techhubs.datasets.editions import edition_info, list_editions, load_edition
+from techhubs.errors import TechhubsError
+from techhubs.index.composite import Composite
+from techhubs.index.explain import Explanation
+from techhubs.index.explain import explain as _explain
+from techhubs.index.presets import list_presets
+from techhubs.index.ranking import Ranking
+from techhubs.panel import Panel
+
+DEFAULT_EDITION = "gii-2023"
+
+
+def load_panel(edition: str | None = None, data: str | Path | Panel | None = None,
+               method: Methodology | None = None) -> Panel:
+    """The panel to rank: a bundled edition (default ``gii-2023``) or a data file."""
+    if edition and data is not None:
+        raise TechhubsError("give either an edition or a data file, not both",
+                            key="--edition/--data")
+    if isinstance(data, Panel):
+        return data
+    if data is not None:
+        indicators = None
+        if method is not None:
+            indicators = [{"code": n.code, "name": n.name, "unit": n.unit,
+                           "direction": n.direction, "source": n.source,
+                           "world_total": n.world_total} for n in method.indicators]
+        return Panel.read(data, indicators=indicators)
+    return load_edition(edition or DEFAULT_EDITION)
+
+
+def default_method(edition: str | None, data: Any) -> str:
+    if data is None:
+        return edition_info(edition or DEFAULT_EDITION).method
+    return "gii-clusters"
+
+
+def build(edition: str | None = None, data: str | Path | Panel | None = None,
+          method: str | Path | Methodology | None = None) -> Composite:
+    """Fit a :class:`Composite` (the full build, with every intermediate step kept)."""
+    if method is None:
+        method = default_method(edition, data)
+    methodology = method if isinstance(method, Methodology) else load_methodology(method)
+    panel = load_panel(edition, data, methodology)
+    return Composite(methodology).fit(panel)
+
+
+def rank(edition: str | None = None, data: str | Path | Panel | None = None,
+         method: str | Path | Methodology | None = None, top: int | None = None,
+         economy: str | None = None) -> Ranking:
+    """Rank an edition or a data file with a methodology (preset name or TOML file)."""
+    return build(edition, data, method).ranking_.filter_economy(economy).top(top)
+
+
+def explain(unit: str, edition: str | None = None, data: str | Path | Panel | None = None,
+            method: str | Path | Methodology | None = None) -> Explanation:
+    """Score decomposition, strengths/weaknesses and gaps for one unit."""
+    return _explain(build(edition, data, method), unit)
+
+
+def editions() -> list[dict[str, Any]]:
+    return [e.to_dict() for e in list_editions()]
+
+
+def methods() -> list[dict[str, str]]:
+    return list_presets()
