@@ -138,6 +138,8 @@ class Methodology:
     aggregate: AggregationSpec = field(default_factory=AggregationSpec)
     weights_sum: float | None = None
     origin: str = "<memory>"  # file or preset name, for messages and provenance
+    # The [uncertainty] table, validated by techhubs.robustness when used.
+    uncertainty: Mapping[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------- tree
     @property
@@ -260,6 +262,8 @@ class Methodology:
         doc["node"] = agg
         for step in STEPS:
             doc[step] = asdict(getattr(self, step))
+        if self.uncertainty:
+            doc["uncertainty"] = dict(self.uncertainty)
         return tomli_w.dumps(doc)
 
 
@@ -285,7 +289,8 @@ def load_methodology(source: str | Path) -> Methodology:
 
 def methodology_from_dict(raw: Mapping[str, Any], origin: str = "<memory>") -> Methodology:
     """Validate a parsed TOML document and build a :class:`Methodology`."""
-    known = {"name", "title", "description", "weights_sum", "indicator", "node", *STEPS}
+    known = {"name", "title", "description", "weights_sum", "indicator", "node", "uncertainty",
+             *STEPS}
     for key in raw:
         if key not in known:
             raise MethodologyError(f"unknown key {key!r}", file=origin, key=key,
@@ -313,8 +318,12 @@ def methodology_from_dict(raw: Mapping[str, Any], origin: str = "<memory>") -> M
                       ("treat", TreatmentSpec), ("normalise", NormalisationSpec),
                       ("aggregate", AggregationSpec)):
         steps[step] = _spec(cls, raw.get(step, {}), step, origin)
+    uncertainty = raw.get("uncertainty", {})
+    if not isinstance(uncertainty, Mapping):
+        raise MethodologyError("must be a table", file=origin, key="uncertainty")
     m = Methodology(
         name=name,
+        uncertainty=dict(uncertainty),
         title=str(raw.get("title", "")),
         description=str(raw.get("description", "")),
         nodes=tuple(nodes),
