@@ -92,31 +92,81 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
         fv = _transform(c.data, method, p)
         if c.has_nan:
             a = ~np.isnan(c.data)
-            term = wi * np.where(a, fv, 0.0)
+            fv = np.where(a, fv, 0.0)
             den = den + wi * a
         else:
-            term = wi * fv
             den = den + wi
-        num = term if num is None else num + term
+        if num is None:
+            num = wi * fv
+        else:
+            num += wi * fv
     assert num is not None
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if method == "sum":
             score = num
         elif method == "arithmetic":
-            score = num / den
+            score = np.divide(num, den, out=num)
         elif method == "geometric" or (method == "generalised" and p == 0):
-            score = np.exp(num / den)
+            score = np.exp(np.divide(num, den, out=num), out=num)
         elif method == "harmonic":
-            score = den / num
+            score = np.divide(den, num, out=num)
         else:
-            score = np.power(num / den, 1.0 / p)
+            score = np.power(np.divide(num, den, out=num), 1.0 / p, out=num)
     bad = den <= 0
     if spec.min_coverage > 0:
         avail_count = np.zeros((1, 1))
         for c in children:
             avail_count = avail_count + ~np.isnan(c.data)
         bad = bad | (avail_count / len(children) < spec.min_coverage)
-    return np.where(bad, np.nan, score)
+    if bad.any():
+        return np.where(bad, np.nan, score)
+    return score
+
+
+def _collapsed(x: Array, codes: list[str], m: Methodology, weights: Array,
+               columns: Mapping[str, int], spec: AggregationSpec) -> Array | None:
+    """The whole tree as one product, when every node takes the same power mean and no
+    value is missing: nested weighted power means with one exponent are a single power mean
+    with the products of the normalised weights along each path (``sum``: of the raw
+    weights). None when some node has children of total weight 0 (left to the general path,
+    which drops such a node)."""
+    method = spec.method
+    if method == "generalised" and np.min(x, initial=np.inf) <= 0:
+        return None  # negative powers may have no real root: per-node path
+    leaves = {code: j for j, code in enumerate(codes)}
+    norm = np.empty_like(weights)
+    for node in m.aggregation_order():
+        kids = [columns[c.code] for c in m.children(node.code)]
+        w = weights[:, kids]
+        if method == "sum":
+            norm[:, kids] = w
+            continue
+        total = w.sum(axis=1, keepdims=True)
+        if (total <= 0).any():
+            return None
+        norm[:, kids] = w / total
+    v = np.ones((weights.shape[0], len(codes)))
+    for code, j in leaves.items():
+        node = m.node(code)
+        while node.parent is not None:
+            v[:, j] *= norm[:, columns[node.code]]
+            node = m.node(node.parent)
+    if _needs_positive(spec) and np.min(x, initial=np.inf) <= 0:
+        raise ComputationError(
+            f"{method} mean needs positive values, but some normalised scores are <= 0",
+            hint="sample normalisations with a positive range, e.g. "
+            "'minmax:low=1:high=100' or 'zscore:mean=100:sd=10'",
+        )
+    f = _transform(x, method, spec.p)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        s = v @ f.T
+        if method in ("arithmetic", "sum"):
+            return s
+        if method == "geometric" or (method == "generalised" and spec.p == 0):
+            return np.exp(s, out=s)
+        if method == "harmonic":
+            return np.divide(1.0, s, out=s)
+        return np.power(s, 1.0 / spec.p, out=s)
 
 
 def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
@@ -130,12 +180,21 @@ def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
     from techhubs.robustness.spec import aggregation_spec
 
     runs = weights.shape[0]
-    values: dict[str, _Value] = {code: _Value(x[:, j], True) for j, code in enumerate(codes)}
-    for node in m.aggregation_order():
-        children = m.children(node.code)
+    order = m.aggregation_order()
+    specs = {}
+    for node in order:
         spec = m.aggregation_for(node)
-        if aggregation is not None:
-            spec = aggregation_spec(aggregation, spec)
+        specs[node.code] = aggregation_spec(aggregation, spec) if aggregation else spec
+    first = specs[order[0].code]
+    if (first.method != "copeland" and not np.isnan(x).any()
+            and all((s.method, s.p) == (first.method, first.p) for s in specs.values())):
+        collapsed = _collapsed(x, codes, m, weights, columns, first)
+        if collapsed is not None:
+            return collapsed
+    values: dict[str, _Value] = {code: _Value(x[:, j], True) for j, code in enumerate(codes)}
+    for node in order:
+        children = m.children(node.code)
+        spec = specs[node.code]
         w = weights[:, [columns[c.code] for c in children]]
         kids = [values.pop(c.code) for c in children]
         if spec.method == "copeland":

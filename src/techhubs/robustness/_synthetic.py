@@ -14,15 +14,15 @@ from techhubs.panel import Panel
 def synthetic_case(n_units: int = 1000, n_indicators: int = 50, n_pillars: int = 10,
                    n_subindices: int = 3, seed: int = 0, missing: float = 0.0,
                    normalise: dict[str, Any] | None = None,
-                   aggregate: str = "arithmetic") -> tuple[Panel, Methodology]:
-    """Random log-normal indicators under a tree indicators -> pillars -> sub-indices -> index.
+                   aggregate: str = "arithmetic", spread: float = 0.5) -> tuple[Panel, Methodology]:
+    """Random log-normal indicators (log-sd ``spread``) under a tree indicators -> pillars -> sub-indices -> index.
 
     Indicator ``j`` belongs to pillar ``j mod n_pillars``, pillar ``p`` to
     sub-index ``p mod n_subindices``; weights are random in [0.5, 1.5].
     ``missing`` is the share of values set missing at random.
     """
     rng = np.random.default_rng(seed)
-    values = rng.lognormal(mean=2.0, sigma=1.0, size=(n_units, n_indicators))
+    values = rng.lognormal(mean=2.0, sigma=spread, size=(n_units, n_indicators))
     if missing > 0:
         values[rng.random(values.shape) < missing] = np.nan
     ids = [f"unit-{i:04d}" for i in range(n_units)]

@@ -21,9 +21,11 @@ same samples and the same ranks.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +34,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from techhubs.config import Methodology, Node
-from techhubs.errors import MethodologyError, TechhubsError
+from techhubs.errors import ComputationError, MethodologyError, TechhubsError
 from techhubs.index import _impute, _treat
 from techhubs.index.composite import (
     Composite,
@@ -51,7 +53,7 @@ Progress = Callable[[int, int], None]
 PanelFactory = Callable[[dict[str, float]], Panel]
 
 # Per chunk, (runs x units) cells of one node's scores: bounds memory.
-_CHUNK_CELLS = 4_000_000
+_CHUNK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,16 @@ class Factor:
     def pick(self, u: Array) -> NDArray[np.int64]:
         n = len(self.choices)
         return np.minimum((np.asarray(u) * n).astype(np.int64), n - 1)
+
+
+def _single_threaded_blas() -> AbstractContextManager[Any]:
+    """BLAS on one thread: the products here have 2-10 inner terms, where threads only
+    add overhead (and spin badly on a loaded machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: only a speed-up
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _grid(lo: float, hi: float, levels: int) -> tuple[float, ...]:
@@ -319,6 +331,16 @@ class Engine:
         else:
             keys = np.zeros((1, 0), dtype=np.int64)
             inverse = np.zeros(runs, dtype=np.int64)
+        with _single_threaded_blas():
+            self._evaluate_groups(U, W, keys, inverse, ranks, progress, chunk)
+        return ranks, W
+
+    def _evaluate_groups(self, U: Array, W: Array, keys: NDArray[np.int64],
+                         inverse: NDArray[np.int64], ranks: NDArray[np.int32],
+                         progress: Progress | None, chunk: int | None) -> None:
+        runs = U.shape[0]
+        n = self.panel.n_units
+        discrete = self.design.discrete
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
         m0 = self.methodology
@@ -347,7 +369,16 @@ class Engine:
                 if loo is not None and loo in self.design.columns:
                     w = w.copy()
                     w[:, self.design.columns[loo]] = 0.0
-                scores = batch_scores(x, codes, m, w, self.design.columns, agg)
+                try:
+                    scores = batch_scores(x, codes, m, w, self.design.columns, agg)
+                except ComputationError as exc:
+                    where = ", ".join(f"{k} = {v!r}" for k, v in chosen.items()
+                                      if k in ("normalisation", "aggregation", "imputation",
+                                               "treatment"))
+                    exc.message = f"{exc.message} (runs with {where or 'the nominal steps'})"
+                    exc.args = (exc.message,)
+                    exc.file = exc.file or self.spec.origin
+                    raise
                 r = rank_rows(scores)
                 if n_var == n and np.array_equal(match, np.arange(n)):
                     ranks[sel] = r
@@ -358,7 +389,6 @@ class Engine:
                 done += sel.size
                 if progress is not None:
                     progress(done, runs)
-        return ranks, W
 
 
 # ---------------------------------------------------------------- results
@@ -401,20 +431,44 @@ class IntervalResult:
                 "rows": self.table.to_dicts()}
 
 
+def _order_statistics(ranks: NDArray[np.int32], positions: list[int]) -> list[NDArray[np.int64]]:
+    """The ``positions``-th smallest rank (0-based) of every column, via rank counts."""
+    runs, n = ranks.shape
+    top = int(ranks.max()) + 1
+    if n * top > 50_000_000:
+        ordered = np.sort(ranks, axis=0)
+        return [ordered[i].astype(np.int64) for i in positions]
+    flat = (np.arange(n, dtype=np.int64)[None, :] * top + ranks).ravel()
+    cum = np.cumsum(np.bincount(flat, minlength=n * top).reshape(n, top), axis=1)
+    return [np.argmax(cum > i, axis=1).astype(np.int64) for i in positions]
+
+
 def interval_table(ranks: NDArray[np.int32], nominal: NDArray[np.int64], unit_ids: list[str],
                    names: list[str], top: int = 10) -> pl.DataFrame:
-    """Per-unit summary of a (runs, n_units) rank matrix."""
+    """Per-unit summary of a (runs, n_units) rank matrix.
+
+    ``rank_p05`` / ``rank_p95`` are the inverted-CDF quantiles (the smallest
+    rank r with P(rank <= r) >= q), so they are ranks that occur.
+    """
+    runs = ranks.shape[0]
+    lo = max(math.ceil(0.05 * runs - 1e-9), 1) - 1
+    hi = max(math.ceil(0.95 * runs - 1e-9), 1) - 1
+    mid = [(runs - 1) // 2, runs // 2]
+    p05, p95, m1, m2 = _order_statistics(ranks, [lo, hi, *mid])
     r = ranks.astype(np.float64)
+    mean = r.mean(axis=0)
+    sd = (np.sqrt(((r - mean) ** 2).sum(axis=0) / (runs - 1)) if runs > 1
+          else np.zeros(ranks.shape[1]))
     table = pl.DataFrame({
         "unit_id": unit_ids,
         "name": names,
         "nominal_rank": nominal.astype(np.int64),
-        "median_rank": np.median(r, axis=0),
-        "rank_p05": np.quantile(ranks, 0.05, axis=0, method="inverted_cdf").astype(np.int64),
-        "rank_p95": np.quantile(ranks, 0.95, axis=0, method="inverted_cdf").astype(np.int64),
+        "median_rank": (m1 + m2) / 2.0,
+        "rank_p05": p05,
+        "rank_p95": p95,
         f"p_top{top}": np.mean(ranks <= top, axis=0),
-        "mean_rank": r.mean(axis=0),
-        "rank_sd": r.std(axis=0, ddof=1) if r.shape[0] > 1 else np.zeros(r.shape[1]),
+        "mean_rank": mean,
+        "rank_sd": sd,
         "rank_min": ranks.min(axis=0).astype(np.int64),
         "rank_max": ranks.max(axis=0).astype(np.int64),
     })
