@@ -111,6 +111,12 @@ def test_rank_user_data(tmp_path: Path) -> None:
                                         '[[node]]\ncode = "index"\n[aggregate]\nmethod = "avg"\n'),
          "aggregate.method: unknown method 'avg'"),
         ("", None, "no data rows"),
+        ("unit_id,name,a,b\nx,X,1,2\n", ('[[node]]\ncode = "index"\n',
+                                        '[[node]]\ncode = "index"\nparent = "p"\n'
+                                        '[[node]]\ncode = "p"\nparent = "index"\n'),
+         "cycle in the tree"),
+        ("unit_id,name,a,b\nx,X,1,2\n", ('name = "m"', 'name = "m"\nweights_sum = 1.0'),
+         "weights of the children of 'index' sum to 2, but weights_sum = 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_message(tmp_path: Path, data: str, method_edit,
