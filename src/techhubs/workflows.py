@@ -32,6 +32,16 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
                             key="--edition/--data")
     if isinstance(data, Panel):
         return data
+    if data is not None and Path(data).suffix.lower() == ".csv":
+        import polars as pl
+
+        from techhubs.index.coinr import is_idata, panel_from_idata
+
+        head = pl.read_csv(data, n_rows=1, infer_schema_length=0) if Path(data).exists() \
+            else pl.DataFrame()
+        if is_idata(head):
+            return panel_from_idata(pl.read_csv(data, null_values=["NA"],
+                                                infer_schema_length=0), file=data)
     if data is not None:
         indicators = None
         if method is not None:
@@ -53,9 +63,17 @@ def build(edition: str | None = None, data: str | Path | Panel | None = None,
     """Fit a :class:`Composite` (the full build, with every intermediate step kept)."""
     if method is None:
         method = default_method(edition, data)
-    methodology = method if isinstance(method, Methodology) else load_methodology(method)
+    methodology = method if isinstance(method, Methodology) else _load_method(method)
     panel = load_panel(edition, data, methodology)
     return Composite(methodology).fit(panel)
+
+
+def _load_method(method: str | Path) -> Methodology:
+    from techhubs.index.coinr import is_imeta, methodology_from_imeta
+
+    if is_imeta(method):
+        return methodology_from_imeta(method)
+    return load_methodology(method)
 
 
 def rank(edition: str | None = None, data: str | Path | Panel | None = None,
