@@ -12,6 +12,7 @@ from techhubs.robustness._report import (
     RobustnessReport,
     resolve_spec,
     robustness_report,
+    with_intervals,
     write_report,
 )
 from techhubs.robustness.plots import plot_intervals, plot_sobol
@@ -42,5 +43,6 @@ __all__ = [
     "robustness_report",
     "sensitivity",
     "sobol_indices",
+    "with_intervals",
     "write_report",
 ]

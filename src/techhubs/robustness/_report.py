@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import polars as pl
 from techhubs.config import Methodology
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
+from techhubs.index.ranking import Ranking
 from techhubs.robustness.sensitivity import SensitivityResult, sensitivity
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
@@ -87,6 +88,22 @@ def robustness_report(composite: Composite, spec: UncertaintySpec | None = None,
             notes.append(f"Sobol: N = {sens.base_n}, {sens.runs} of the {runs} runs "
                          f"(N (d + 2), d = {len(sens.factors)})")
     return RobustnessReport(intervals, sens, tuple(notes))
+
+
+INTERVAL_COLUMNS = ("median_rank", "rank_p05", "rank_p95")
+
+
+def with_intervals(ranking: Ranking, result: IntervalResult) -> Ranking:
+    """The ranking with the interval columns (median, 5th/95th percentile rank, P(top N))
+    joined by unit, and the analysis in its provenance."""
+    cols = [*INTERVAL_COLUMNS, f"p_top{result.top}"]
+    table = ranking.table.join(result.table.select("unit_id", *cols), on="unit_id",
+                               how="left")
+    provenance = {**ranking.provenance,
+                  "rank_intervals": {"runs": result.runs, "seed": result.seed,
+                                     "factors": list(result.factors),
+                                     "uncertainty": result.spec.to_dict()}}
+    return replace(ranking, table=table, provenance=provenance)
 
 
 def resolve_spec_methodology(composite: Composite) -> Methodology:

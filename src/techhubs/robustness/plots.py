@@ -59,7 +59,8 @@ def plot_intervals(result: IntervalResult, path: str | Path, fmt: str | None = N
     ax.invert_yaxis()
     ax.set_xlabel("rank (1 = best)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (1.2 + 0.28 * len(names))),
+              ncol=4, fontsize=8, frameon=False)
     ax.set_title(title or f"Rank intervals over {result.runs:,} runs "
                  f"({', '.join(_short(result.factors))})", fontsize=9)
     fig.tight_layout()
