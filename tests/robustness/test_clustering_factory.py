@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 
@@ -21,7 +23,7 @@ def line_clusters(params: dict[str, float]) -> Panel:
     eps = params.get("eps_km", 5.0)
     names = sorted(PLACES, key=lambda p: PLACES[p][0])
     groups: list[list[str]] = [[names[0]]]
-    for prev, cur in zip(names, names[1:], strict=False):
+    for prev, cur in itertools.pairwise(names):
         if PLACES[cur][0] - PLACES[prev][0] <= eps:
             groups[-1].append(cur)
         else:

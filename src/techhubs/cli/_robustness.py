@@ -19,13 +19,13 @@ from techhubs.robustness.spec import WEIGHT_MODES, WEIGHT_SCOPES
 
 
 @contextmanager
-def progress_bars(*labels: str) -> Iterator[list[Callable[[int, int], None]]]:
+def progress_bars(*labels: str) -> Iterator[list[Callable[..., None]]]:
     """Rich progress bars on stderr, one ``progress(done, total)`` callback per label."""
     from rich.console import Console
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        callbacks = []
+        callbacks: list[Callable[..., None]] = []
         for label in labels:
             task = bar.add_task(label, total=None, visible=False)
 
@@ -39,10 +39,8 @@ def progress_bars(*labels: str) -> Iterator[list[Callable[[int, int], None]]]:
 def interval_table(result: Any, top: int | None, title: str | None = None) -> Table:
     t = result.table if top is None else result.table.head(top)
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
-    for col, justify in (("rank", "right"), ("name", "left"), ("median", "right"),
-                         ("5-95% interval", "right"), (f"P(top {result.top})", "right"),
-                         ("min-max", "right")):
-        table.add_column(col, justify=justify, no_wrap=True)
+    for col in ("rank", "name", "median", "5-95% interval", f"P(top {result.top})", "min-max"):
+        table.add_column(col, justify="left" if col == "name" else "right", no_wrap=True)
     p_top = f"p_top{result.top}"
     for row in t.iter_rows(named=True):
         interval = (f"{row['rank_p05']}" if row["rank_p05"] == row["rank_p95"]

@@ -320,7 +320,6 @@ class Engine:
         runs = U.shape[0]
         W = self.design.weights(U)
         D = self.design.choices(U)
-        discrete = self.design.discrete
         n = self.panel.n_units
         ranks = np.empty((runs, n), dtype=np.int32)
         if runs == 0:
@@ -433,7 +432,7 @@ class IntervalResult:
 
 def _order_statistics(ranks: NDArray[np.int32], positions: list[int]) -> list[NDArray[np.int64]]:
     """The ``positions``-th smallest rank (0-based) of every column, via rank counts."""
-    runs, n = ranks.shape
+    _runs, n = ranks.shape
     top = int(ranks.max()) + 1
     if n * top > 50_000_000:
         ordered = np.sort(ranks, axis=0)
@@ -565,4 +564,4 @@ def required_runs(d: int, base: int) -> int:
 
 
 def largest_power_of_two(x: float) -> int:
-    return 1 << int(math.floor(math.log2(x))) if x >= 1 else 0
+    return 1 << math.floor(math.log2(x)) if x >= 1 else 0
