@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -132,7 +133,7 @@ def tau_on_common(a: RankedList, b: RankedList) -> tuple[float, int, str]:
     return tau, len(common), "" if not math.isnan(tau) else "all ties on the common hubs"
 
 
-AGREEMENT_SCHEMA = {"ranking_a": pl.Utf8, "ranking_b": pl.Utf8, "n_a": pl.Int64,
+AGREEMENT_SCHEMA: dict[str, Any] = {"ranking_a": pl.Utf8, "ranking_b": pl.Utf8, "n_a": pl.Int64,
                     "n_b": pl.Int64, "n_common": pl.Int64, "kendall_tau_b": pl.Float64,
                     "rbo": pl.Float64, "p": pl.Float64, "common": pl.List(pl.Utf8),
                     "note": pl.Utf8}

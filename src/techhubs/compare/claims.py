@@ -34,13 +34,16 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from techhubs.compare.rankings import load_rankings, resolve_rankings
 from techhubs.compare.resolve import haversine_km, load_aliases, match_unit, resolve_hub
-from techhubs.errors import DataError
+from techhubs.errors import DataError, UnknownNameError
+
+if TYPE_CHECKING:
+    from techhubs.panel import Panel
 
 FACT_COLUMNS = ("place", "fact", "value", "statement", "source_title")
 SUPPORTED, CONTRADICTED, NOT_CHECKABLE = "supported", "contradicted", "not checkable"
@@ -97,19 +100,20 @@ def _fmt(x: float) -> str:
 
 
 class _Context:
-    def __init__(self, edition: str, ranking: str, rankings: pl.DataFrame | None) -> None:
+    def __init__(self, edition: str, ranking: str, rankings: pl.DataFrame | None,
+                 panel: Panel | None = None) -> None:
         from techhubs.datasets import load_edition
 
         self.edition = edition
-        self.panel = load_edition(edition)
+        self.panel = panel if panel is not None else load_edition(edition)
         self.ranking = ranking
         table = rankings if rankings is not None else load_rankings()
-        resolved = resolve_rankings(table.filter(pl.col("ranking") == ranking),
-                                    edition=edition)
-        if resolved.height == 0:
-            raise DataError(f"no published ranking named {ranking!r} to check rank claims",
-                            key=ranking)
-        self.published = resolved
+        chosen = table.filter(pl.col("ranking") == ranking)
+        if chosen.height == 0:
+            raise UnknownNameError(f"no published ranking named {ranking!r} to check rank "
+                                   "claims", key=ranking,
+                                   hint=f"rankings: {', '.join(table['ranking'].unique(maintain_order=True).to_list())}")
+        self.published = resolve_rankings(chosen, edition=edition, panel=self.panel)
         self.unit_names = dict(zip(self.panel.units["unit_id"].to_list(),
                                    self.panel.units["name"].to_list(), strict=True))
 
@@ -249,7 +253,7 @@ def _check_per_capita(row: dict[str, Any], ctx: _Context) -> dict[str, Any]:
         return _result(row, NOT_CHECKABLE, "", data, "no population for this unit")
     rank = 1 + int(sum(1 for v in per if not math.isnan(v) and v > per[mine]))
     claimed = re.search(r"(\d+|five|ten)", row["value"] or "")
-    limit = {"five": 5, "ten": 10}.get(claimed.group(1), None) if claimed else None
+    limit = {"five": 5, "ten": 10}.get(claimed.group(1)) if claimed else None
     if limit is None and claimed:
         limit = int(claimed.group(1))
     figures = (f"{_unit_name(ctx, uid)}: {per[mine] * 1e6:,.0f} PCT applications per million "
@@ -327,17 +331,18 @@ def _check_top_cluster_share(row: dict[str, Any], ctx: _Context) -> dict[str, An
 
 
 def check_claims(facts: pl.DataFrame | None = None, *, edition: str = DEFAULT_EDITION,
-                 ranking: str = DEFAULT_RANKING, rankings: pl.DataFrame | None = None
-                 ) -> pl.DataFrame:
+                 ranking: str = DEFAULT_RANKING, rankings: pl.DataFrame | None = None,
+                 panel: Panel | None = None) -> pl.DataFrame:
     """Check every fact (see the module docstring); one row per fact, in file order.
 
     Columns: line, place, fact, value, statement, source_title, status,
-    figures, data, explanation.
+    figures, data, explanation. ``panel`` replaces the bundled ``edition``
+    (e.g. your own clusters with population); ``edition`` then only names it.
     """
     table = facts if facts is not None else load_facts()
     if "line" not in table.columns:
         table = table.with_columns(pl.int_range(2, table.height + 2).alias("line"))
-    ctx = _Context(edition, ranking, rankings)
+    ctx = _Context(edition, ranking, rankings, panel)
     out = []
     for row in table.iter_rows(named=True):
         row = {k: (v if v is not None else "") for k, v in row.items()}

@@ -141,9 +141,13 @@ def _support(order: Sequence[str], lists: Sequence[RankedList]) -> tuple[list[in
     containing, at_or_above = [], []
     maps = [dict(zip(lst.items, lst.ranks, strict=True)) for lst in lists]
     for rank, item in enumerate(order, start=1):
-        containing.append(sum(item in m for m in maps))
-        at_or_above.append(sum(1 for lst, m in zip(lists, maps, strict=True)
-                               if lst.ordered and item in m and m[item] <= rank))  # type: ignore[operator]
+        containing.append(sum(1 for m in maps if item in m))
+        count = 0
+        for lst, m in zip(lists, maps, strict=True):
+            listed_rank = m.get(item)
+            if lst.ordered and listed_rank is not None and listed_rank <= rank:
+                count += 1
+        at_or_above.append(count)
     return containing, at_or_above
 
 
@@ -170,7 +174,7 @@ def _table(order: Sequence[str], ranks: Sequence[int], scores: Sequence[float],
 
 def _competition(values: Sequence[float]) -> list[int]:
     """Competition ranks (1 = best) of values sorted best-first."""
-    ranks = []
+    ranks: list[int] = []
     for k, v in enumerate(values):
         ranks.append(ranks[-1] if k and v == values[k - 1] else k + 1)
     return ranks
@@ -270,7 +274,7 @@ def _kemeny_local(start: list[int], d: np.ndarray) -> list[int]:
                 (np.cumsum(below_cost[::-1])[::-1], [0]))
             best_slot = int(np.argmin(slot_costs))
             if slot_costs[best_slot] < slot_costs[k]:
-                order = rest[:best_slot] + [item] + rest[best_slot:]
+                order = [*rest[:best_slot], item, *rest[best_slot:]]
                 improved = True
     return order
 

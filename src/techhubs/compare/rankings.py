@@ -17,17 +17,21 @@ counted reason (:func:`ranked_lists`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from techhubs.compare.resolve import DEFAULT_MAX_KM, match_unit, resolve_hub
 from techhubs.errors import DataError, UnknownNameError
+
+if TYPE_CHECKING:
+    from techhubs.panel import Panel
 
 RANKING_COLUMNS = ("ranking", "year", "publisher", "title", "kind", "rank",
                    "name_as_published", "note")
@@ -106,7 +110,7 @@ def load_rankings(path: str | Path | None = None) -> pl.DataFrame:
                      "kind": row["kind"], "rank": rank, "name_as_published": name,
                      "note": row["note"] or "", "ordered": ordered,
                      "position": positions[ranking], "line": line})
-    schema = {"ranking": pl.Utf8, "year": pl.Int64, "publisher": pl.Utf8, "title": pl.Utf8,
+    schema: dict[str, Any] = {"ranking": pl.Utf8, "year": pl.Int64, "publisher": pl.Utf8, "title": pl.Utf8,
               "kind": pl.Utf8, "rank": pl.Int64, "name_as_published": pl.Utf8,
               "note": pl.Utf8, "ordered": pl.Boolean, "position": pl.Int64, "line": pl.Int64}
     out = pl.DataFrame(rows, schema=schema)
@@ -122,7 +126,8 @@ def load_rankings(path: str | Path | None = None) -> pl.DataFrame:
 
 
 def resolve_rankings(rankings: pl.DataFrame | None = None, *, edition: str = DEFAULT_EDITION,
-                     max_km: float = DEFAULT_MAX_KM) -> pl.DataFrame:
+                     max_km: float = DEFAULT_MAX_KM, panel: Panel | None = None
+                     ) -> pl.DataFrame:
     """Add hub resolution and the edition match to every row of ``rankings``.
 
     Added columns: ``resolved``, ``hub_key`` (the matched ``edition`` unit id
@@ -130,12 +135,14 @@ def resolve_rankings(rankings: pl.DataFrame | None = None, *, edition: str = DEF
     the identity on which rankings are compared), ``hub_name``, ``unit_id``,
     ``places`` (labels), ``geonameids``, ``economies``, ``latitude``,
     ``longitude``, ``confidence``, ``method``, ``explanation``,
-    ``match_confidence``, ``match_explanation``.
+    ``match_confidence``, ``match_explanation``. ``panel`` replaces the
+    bundled ``edition`` (e.g. clusters found from your own data).
     """
     from techhubs.datasets import load_edition
 
     frame = rankings if rankings is not None else load_rankings()
-    panel = load_edition(edition)
+    if panel is None:
+        panel = load_edition(edition)
     names = dict(zip(panel.units["unit_id"].to_list(), panel.units["name"].to_list(),
                      strict=True))
     extra: dict[str, list[Any]] = {k: [] for k in (
@@ -161,7 +168,7 @@ def resolve_rankings(rankings: pl.DataFrame | None = None, *, edition: str = DEF
         extra["explanation"].append(hub.explanation)
         extra["match_confidence"].append(m.confidence)
         extra["match_explanation"].append(m.explanation)
-    schema = {"resolved": pl.Boolean, "hub_key": pl.Utf8, "hub_name": pl.Utf8,
+    schema: dict[str, Any] = {"resolved": pl.Boolean, "hub_key": pl.Utf8, "hub_name": pl.Utf8,
               "unit_id": pl.Utf8, "places": pl.List(pl.Utf8), "geonameids": pl.List(pl.Int64),
               "economies": pl.List(pl.Utf8), "latitude": pl.Float64, "longitude": pl.Float64,
               "confidence": pl.Float64, "method": pl.Utf8, "explanation": pl.Utf8,
@@ -323,10 +330,10 @@ def editions_of(resolved: pl.DataFrame) -> list[tuple[str, str]]:
         stem = re.sub(r"-?\d{4}$", "", row["ranking"])
         if row["year"] is not None:
             groups.setdefault((row["publisher"], stem), []).append((row["year"], row["ranking"]))
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for items in groups.values():
         items.sort()
-        pairs.extend((x[1], y[1]) for x, y in zip(items, items[1:], strict=False))
+        pairs.extend((x[1], y[1]) for x, y in itertools.pairwise(items))
     return pairs
 
 

@@ -234,7 +234,7 @@ def _index() -> _Index:
             table = pl.read_parquet(path)
         except Exception:  # a damaged cache is rebuilt, never trusted
             path.unlink(missing_ok=True)
-    if table is None or table["row"].max() != cities.height - 1:  # type: ignore[operator]
+    if table is None or table["row"].max() != cities.height - 1:
         table = _build_name_table(cities)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -258,8 +258,8 @@ def _place(cities: pl.DataFrame, row: int) -> Place:
 def _lookup(key: str) -> list[tuple[int, bool]]:
     """(row, is_main_name) of every place whose name or alternate name has ``key``."""
     idx = _index()
-    lo = int(idx.keys.search_sorted(key, side="left"))  # type: ignore[arg-type]
-    hi = int(idx.keys.search_sorted(key, side="right"))  # type: ignore[arg-type]
+    lo = int(idx.keys.search_sorted(key, side="left"))
+    hi = int(idx.keys.search_sorted(key, side="right"))
     seen: dict[int, bool] = {}
     for i in range(lo, hi):
         row = int(idx.rows[i])
@@ -694,8 +694,9 @@ def match_unit(hub: Hub, panel: Panel, max_km: float = DEFAULT_MAX_KM) -> UnitMa
     lons = units["longitude"].to_list() if "longitude" in units.columns else [None] * len(ids)
     for i in range(len(ids)):
         targets: list[tuple[float, float, str]] = []
-        if lats[i] is not None and lons[i] is not None:
-            targets.append((float(lats[i]), float(lons[i]), "centroid"))
+        lat_i, lon_i = lats[i], lons[i]
+        if lat_i is not None and lon_i is not None:
+            targets.append((float(lat_i), float(lon_i), "centroid"))
         targets.extend((q.latitude, q.longitude, q.name) for q in unit_hubs[i].places)
         for p in hub.places:
             for lat, lon, what in targets:
