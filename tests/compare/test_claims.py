@@ -101,3 +101,23 @@ def test_bad_inputs(tmp_path) -> None:
         load_facts(path)
     with pytest.raises(UnknownNameError):
         check_claims(ranking="gii-2099")
+
+
+def test_rank_claim_uses_the_edition_the_statement_names() -> None:
+    frame = pl.DataFrame({"place": ["Seoul", "Seoul"], "fact": ["rank", "rank"],
+                          "value": ["4", "4"],
+                          "statement": ["GII 2024 S&T cluster rank", "GII 2025 S&T cluster rank"],
+                          "source_title": ["t", "t"]})
+    out = check_claims(frame)
+    assert out["status"].to_list() == ["supported", "contradicted"]
+    assert out["data"].to_list() == ["published ranking gii-2024", "published ranking gii-2025"]
+
+
+def test_member_names_count_only_in_the_units_economy() -> None:
+    from techhubs.compare import match_to_units, resolve_hub
+
+    panel = Panel.from_frame(pl.DataFrame({
+        "unit_id": ["ldn"], "name": ["Cluster"], "economies": ["GB"], "members": ["London"],
+        "x": [1.0]}), indicators=[{"code": "x"}])
+    assert match_to_units(resolve_hub("London, United Kingdom"), panel)[0] == "ldn"
+    assert match_to_units(resolve_hub("London, Ontario, Canada"), panel)[0] is None

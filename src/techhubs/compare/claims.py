@@ -3,8 +3,9 @@
 Facts (``datasets/data/article_facts.csv``: place, fact, value, statement,
 source_title) are checked by kind:
 
-* ``rank`` - against the published GII 2025 cluster ranking (the claims
-  say "GII 2025 S&T cluster rank"): supported when the ranks agree.
+* ``rank`` - against the published ranking the statement names ("GII 2024
+  ... rank" -> ``gii-2024``), else the default ``ranking`` (GII 2025, which
+  the bundled claims name): supported when the ranks agree.
 * ``pct_share_pct``, ``publications_share_pct``, ``vc_share_pct`` - against
   the shares that the GII 2025 list quotes in its notes ("PCT share 10.3%"),
   else against the edition's published shares. A value ">10" is a bound; a
@@ -107,15 +108,30 @@ class _Context:
         self.edition = edition
         self.panel = panel if panel is not None else load_edition(edition)
         self.ranking = ranking
-        table = rankings if rankings is not None else load_rankings()
-        chosen = table.filter(pl.col("ranking") == ranking)
-        if chosen.height == 0:
-            raise UnknownNameError(f"no published ranking named {ranking!r} to check rank "
-                                   "claims", key=ranking,
-                                   hint=f"rankings: {', '.join(table['ranking'].unique(maintain_order=True).to_list())}")
-        self.published = resolve_rankings(chosen, edition=edition, panel=self.panel)
+        self.table = rankings if rankings is not None else load_rankings()
+        self._resolved: dict[str, pl.DataFrame] = {}
+        self.published = self.resolved(ranking)
         self.unit_names = dict(zip(self.panel.units["unit_id"].to_list(),
                                    self.panel.units["name"].to_list(), strict=True))
+
+    def resolved(self, ranking: str) -> pl.DataFrame:
+        if ranking not in self._resolved:
+            chosen = self.table.filter(pl.col("ranking") == ranking)
+            if chosen.height == 0:
+                names = self.table["ranking"].unique(maintain_order=True).to_list()
+                raise UnknownNameError(f"no published ranking named {ranking!r} to check "
+                                       "rank claims", key=ranking,
+                                       hint=f"rankings: {', '.join(names)}")
+            self._resolved[ranking] = resolve_rankings(chosen, edition=self.edition,
+                                                       panel=self.panel)
+        return self._resolved[ranking]
+
+    def ranking_for(self, statement: str) -> str:
+        """The ranking a statement names ("GII 2024 ... rank" -> gii-2024), else the default."""
+        m = re.search(r"\bGII\s*(\d{4})\b", statement or "")
+        if m and f"gii-{m.group(1)}" in set(self.table["ranking"].to_list()):
+            return f"gii-{m.group(1)}"
+        return self.ranking
 
     def unit_of(self, place: str) -> tuple[str | None, str]:
         hub = resolve_hub(place)
@@ -124,11 +140,12 @@ class _Context:
         m = match_unit(hub, self.panel)
         return m.unit_id, m.explanation
 
-    def published_row(self, place: str) -> dict[str, Any] | None:
+    def published_row(self, place: str, ranking: str | None = None) -> dict[str, Any] | None:
         hub = resolve_hub(place)
         uid = match_unit(hub, self.panel).unit_id if hub.resolved else None
         key = uid or hub.key
-        rows = self.published.filter(pl.col("hub_key") == key)
+        table = self.resolved(ranking) if ranking else self.published
+        rows = table.filter(pl.col("hub_key") == key)
         return rows.row(0, named=True) if rows.height else None
 
 
@@ -142,16 +159,17 @@ def _result(row: dict[str, Any], status: str, figures: str, data: str, why: str
 
 def _check_rank(row: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     claimed = _parse_value(row["value"])
-    pub = ctx.published_row(row["place"])
-    data = f"published ranking {ctx.ranking}"
+    ranking = ctx.ranking_for(row["statement"])
+    pub = ctx.published_row(row["place"], ranking)
+    data = f"published ranking {ranking}"
     if claimed is None:
         return _result(row, NOT_CHECKABLE, "", data, "the claimed rank is not a number")
     if pub is None:
         return _result(row, NOT_CHECKABLE, "", data,
-                       f"{row['place']!r} is not in the published {ctx.ranking} list")
+                       f"{row['place']!r} is not in the published {ranking} list")
     rank = int(pub["rank"])
     status = SUPPORTED if rank == int(claimed[1]) else CONTRADICTED
-    return _result(row, status, f"{pub['name_as_published']}: rank {rank} in {ctx.ranking}",
+    return _result(row, status, f"{pub['name_as_published']}: rank {rank} in {ranking}",
                    data, f"claimed rank {int(claimed[1])}, published rank {rank}")
 
 

@@ -656,12 +656,17 @@ def match_unit(hub: Hub, panel: Panel, max_km: float = DEFAULT_MAX_KM) -> UnitMa
     names = units["name"].to_list()
     total = sum(_weight(p) for p in hub.places)
 
+    unit_econ = [set(e or []) for e in units["economies"].to_list()]
+
     def best_share(sets: list[tuple[set[int], set[str]]], by_name: bool
                    ) -> tuple[int, float, list[Place]] | None:
+        # A member named like a hub place counts only in the place's economy
+        # (when the unit lists economies): "London" of Ontario is no member of GB London.
         top: tuple[int, float, list[Place]] | None = None
         for i, (gids, loose_names) in enumerate(sets):
             shared = [p for p in hub.places if p.geonameid in gids
-                      or (by_name and loose_key(p.name) in loose_names)]
+                      or (by_name and loose_key(p.name) in loose_names
+                          and (not unit_econ[i] or p.country_code in unit_econ[i]))]
             if shared:
                 share = sum(_weight(p) for p in shared) / total
                 if top is None or share > top[1]:
