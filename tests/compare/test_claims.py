@@ -55,6 +55,7 @@ def test_rank_and_share_claims_against_gii_2025(checked: pl.DataFrame) -> None:
 
 def test_not_checkable_claims_say_why(checked: pl.DataFrame) -> None:
     pc = one(checked, "Seoul", "patents_per_capita_rank")
+    # Without population, or with only a lower bound of it, per capita cannot be settled.
     assert pc["status"] == "not checkable" and "population" in pc["explanation"]
     assert "no bundled data" in one(checked, "Munich", "carbon_neutral_target")["explanation"]
     patents = one(checked, "Shenzhen", "patents")
@@ -92,6 +93,17 @@ def test_per_capita_with_population() -> None:
                        edition="mine")
     row = out.row(0, named=True)
     assert row["status"] == "contradicted" and "rank 4 of 4" in row["figures"]
+    rough = Panel.from_frame(panel.units.join(panel.values, on="unit_id"),
+                             indicators=[{"code": "pct_applications"}],
+                             provenance={"places_note": "population: a lower bound"})
+    out = check_claims(facts(("Seoul", "patents_per_capita_rank", "top 2")), panel=rough,
+                       edition="mine")
+    assert out["status"][0] == "not checkable" and "indicative" in out["figures"][0]
+    no_pop = Panel.from_frame(panel.units.drop("population").join(panel.values, on="unit_id"),
+                              indicators=[{"code": "pct_applications"}])
+    out = check_claims(facts(("Seoul", "patents_per_capita_rank", "top 2")), panel=no_pop,
+                       edition="mine")
+    assert out["status"][0] == "not checkable" and "no population" in out["explanation"][0]
 
 
 def test_bad_inputs(tmp_path) -> None:

@@ -15,8 +15,12 @@ source_title) are checked by kind:
   supported when the place's unit has the most, else contradicted, quoting
   the leader's and the place's figures.
 * ``patents_per_capita_rank`` - needs population: not checkable unless the
-  edition carries it; then the place's rank in PCT applications per
-  inhabitant among the edition's units bounds the global rank from below.
+  edition carries it; when its provenance says the population is only a
+  lower bound (e.g. the sum of the places a cluster's name lists), the
+  rank per inhabitant is quoted as indicative and the claim stays not
+  checkable; with real cluster populations, the place's rank in PCT
+  applications per inhabitant among the edition's units bounds its global
+  rank from below (contradicted when it is beyond the claimed top N).
 * ``patents`` (a count of patents registered) - not checkable: grants are
   not PCT applications; the cluster's PCT figure is quoted as context.
 * ``innovation_district`` - a place claim: districts in the alias table that
@@ -276,6 +280,13 @@ def _check_per_capita(row: dict[str, Any], ctx: _Context) -> dict[str, Any]:
         limit = int(claimed.group(1))
     figures = (f"{_unit_name(ctx, uid)}: {per[mine] * 1e6:,.0f} PCT applications per million "
                f"inhabitants, rank {rank} of {int((~pl.Series(per).is_nan()).sum())} units")
+    rough = [str(v) for v in ctx.panel.provenance.values()
+             if isinstance(v, str) and "lower bound" in v and "population" in v]
+    if rough:
+        return _result(row, NOT_CHECKABLE, "indicative: " + figures, data,
+                       f"the population of {ctx.edition}'s clusters is only a lower bound "
+                       f"({rough[0]}), so ranks per inhabitant are indicative and cannot "
+                       "settle the claim")
     if limit is not None and rank > limit:
         return _result(row, CONTRADICTED, figures, data,
                        f"{rank - 1} units of {ctx.edition} alone have more per inhabitant "
