@@ -118,6 +118,8 @@ def test_agreement_table_on_small_lists() -> None:
     tau = agreement_matrix(table)
     assert tau["A"].to_list()[0] == 1.0
     assert tau.filter(tau["ranking"] == "B")["A"][0] == pytest.approx(0.0)
+    common = agreement_matrix(table, "n_common")
+    assert common["A"].to_list() == [4, 3, 2] and common["U"].to_list() == [2, 2, 2]
 
 
 def test_published_gii_rankings_agree_more_with_each_other_than_with_articles() -> None:

@@ -151,7 +151,10 @@ def agreement(lists: Sequence[RankedList], p: float = DEFAULT_P) -> pl.DataFrame
 
 
 def agreement_matrix(table: pl.DataFrame, value: str = "kendall_tau_b") -> pl.DataFrame:
-    """Square matrix (first column ``ranking``) of one agreement measure; diagonal 1 / n."""
+    """Square matrix (first column ``ranking``) of one agreement measure.
+
+    The diagonal is 1 for tau and RBO and the list's length for ``n_common``.
+    """
     names: list[str] = []
     for col in ("ranking_a", "ranking_b"):
         for n in table[col].to_list():
@@ -164,6 +167,10 @@ def agreement_matrix(table: pl.DataFrame, value: str = "kendall_tau_b") -> pl.Da
         m[i, j] = m[j, i] = row[value]
     if value in ("kendall_tau_b", "rbo"):
         np.fill_diagonal(m, 1.0)
+    elif value == "n_common":  # a list shares all its hubs with itself
+        for row in table.iter_rows(named=True):
+            m[idx[row["ranking_a"]], idx[row["ranking_a"]]] = row["n_a"]
+            m[idx[row["ranking_b"]], idx[row["ranking_b"]]] = row["n_b"]
     return pl.DataFrame({"ranking": names, **{n: m[:, k] for n, k in idx.items()}})
 
 
