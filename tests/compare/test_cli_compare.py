@@ -31,15 +31,23 @@ def test_claims_table(capsys) -> None:
 
 
 def test_compare_json_and_table(capsys) -> None:
-    code, out, _ = run(capsys, "compare", "gii-2024", "gii-2025", "--format", "json")
+    code, out, _ = run(capsys, "compare", "gii-2024", "article-high-tech-innovative",
+                       "gii-2025", "--format", "json")
     assert code == 0
-    data = json.loads(out)
+    data = json.loads(out, parse_constant=lambda c: pytest.fail(f"invalid JSON {c}"))
+    assert data["pairs"][0]["kendall_tau_b"] is None  # unranked list: no tau
+    data["pairs"] = [p for p in data["pairs"] if p["ranking_b"] == "gii-2025"
+                     and p["ranking_a"] == "gii-2024"]
     pair = data["pairs"][0]
     assert pair["n_common"] == 8 and data["unresolved"] == []
     assert pair["kendall_tau_b"] == pytest.approx(0.7142857)  # (24 - 4) / 28: SZ/Tokyo and SJ-SF over 3 swap
     code, out, _ = run(capsys, "compare")
     assert code == 0 and "Kendall tau-b" in out and "all names resolved" in out
     assert "rows not compared" in out
+    code, out, _ = run(capsys, "compare", "gii-2018", "gii-2023", "-f", "csv")
+    header, row = out.strip().splitlines()
+    assert header.startswith("ranking_a,ranking_b,n_a,n_b,n_common,kendall_tau_b,rbo")
+    assert row.startswith("gii-2018,gii-2023,10,34,10,")
 
 
 def test_consensus_methods(capsys) -> None:

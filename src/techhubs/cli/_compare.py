@@ -91,7 +91,7 @@ def compare(ranking: tuple[str, ...], rankings_file: Path | None, edition: str, 
                "dropped": result["dropped"].to_dicts(),
                "method": {"kendall_tau_b": "on common hubs, published ranks",
                           "rbo": f"RBO_ext (Webber, Moffat & Zobel 2010), p={p}"}}
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False, default=_json_default))
+        click.echo(_dumps(out))
         return
     if fmt == "csv":
         sys.stdout.write(_csv(pairs))
@@ -123,9 +123,23 @@ def _short(matrix: pl.DataFrame) -> pl.DataFrame:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
     return str(value)
+
+
+def _finite(value: Any) -> Any:
+    """NaN/inf -> None recursively: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_finite(value), indent=2, ensure_ascii=False, default=_json_default,
+                      allow_nan=False)
 
 
 @click.command()
@@ -164,10 +178,9 @@ def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
                                edition=edition, **options)
     table = result.table.head(top) if top else result.table
     if fmt == "json":
-        click.echo(json.dumps({"method": result.method, "description": result.description,
-                               "n_lists": result.n_lists, "params": result.params,
-                               "ranking": table.to_dicts()}, indent=2, ensure_ascii=False,
-                              default=_json_default))
+        click.echo(_dumps({"method": result.method, "description": result.description,
+                           "n_lists": result.n_lists, "params": result.params,
+                           "ranking": table.to_dicts()}))
     elif fmt == "csv":
         sys.stdout.write(_csv(table))
     else:
@@ -196,7 +209,7 @@ def movers(pair: tuple[str, ...], rankings_file: Path | None, edition: str, fmt:
         raise TechhubsError("give two ranking ids (earlier, later) or none", key="PAIR")
     frame = all_movers(rankings_file, edition, [(pair[0], pair[1])] if pair else None)
     if fmt == "json":
-        click.echo(json.dumps(frame.to_dicts(), indent=2, ensure_ascii=False))
+        click.echo(_dumps(frame.to_dicts()))
     elif fmt == "csv":
         sys.stdout.write(frame.write_csv())
     else:
@@ -230,7 +243,7 @@ def claims(edition: str, ranking_id: str, facts: Path | None, rankings_file: Pat
     if not show_all:
         frame = frame.filter(pl.col("status") != "not checkable")
     if fmt == "json":
-        click.echo(json.dumps(frame.to_dicts(), indent=2, ensure_ascii=False))
+        click.echo(_dumps(frame.to_dicts()))
         return
     if fmt == "csv":
         sys.stdout.write(frame.write_csv())
@@ -279,7 +292,7 @@ def resolve(name: tuple[str, ...], edition: str, economies: tuple[str, ...], max
                     "unit_name": m.unit_name, "match_confidence": m.confidence,
                     "match_explanation": m.explanation})
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        click.echo(_dumps(out))
         return
     c = _console()
     for item in out:
