@@ -32,16 +32,13 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
                             key="--edition/--data")
     if isinstance(data, Panel):
         return data
-    if data is not None and Path(data).suffix.lower() == ".csv":
+    if data is not None and _is_coinr_idata(Path(data)):
         import polars as pl
 
-        from techhubs.index.coinr import is_idata, panel_from_idata
+        from techhubs.index.coinr import panel_from_idata
 
-        head = pl.read_csv(data, n_rows=1, infer_schema_length=0) if Path(data).exists() \
-            else pl.DataFrame()
-        if is_idata(head):
-            return panel_from_idata(pl.read_csv(data, null_values=["NA"],
-                                                infer_schema_length=0), file=data)
+        return panel_from_idata(pl.read_csv(data, null_values=["NA"], infer_schema_length=0),
+                                file=data)
     if data is not None:
         indicators = None
         if method is not None:
@@ -50,6 +47,15 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
                            "world_total": n.world_total} for n in method.indicators]
         return Panel.read(data, indicators=indicators)
     return load_edition(edition or DEFAULT_EDITION)
+
+
+def _is_coinr_idata(path: Path) -> bool:
+    """A COINr iData table: a CSV whose header has uCode but no unit_id."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = [c.strip().strip('"') for c in handle.readline().split(",")]
+    return "uCode" in header and "unit_id" not in header
 
 
 def default_method(edition: str | None, data: Any) -> str:

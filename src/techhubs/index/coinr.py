@@ -34,10 +34,6 @@ def is_imeta(path: str | Path) -> bool:
     return all(f'"{c}"' in header or c in header.split(",") for c in _IMETA_COLUMNS)
 
 
-def is_idata(frame: pl.DataFrame) -> bool:
-    return "uCode" in frame.columns and "unit_id" not in frame.columns
-
-
 def _read(path: str | Path) -> pl.DataFrame:
     try:
         return pl.read_csv(path, null_values=["NA", ""], infer_schema_length=0)
