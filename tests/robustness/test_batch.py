@@ -83,3 +83,13 @@ def test_rank_rows_ties_and_nan_match_the_engine() -> None:
         s = rng.integers(0, 4, size=(7, 12)).astype(float)
         s[rng.random(s.shape) < 0.2] = np.nan
         np.testing.assert_array_equal(rank_rows(s), rank_descending(s))
+
+
+def test_copeland_in_slices_equals_one_slice(case, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from techhubs.robustness import _batch
+
+    x, m, W, columns = case
+    whole = batch_scores(x, m.indicator_codes, m, W, columns, "copeland")
+    monkeypatch.setattr(_batch, "_COPELAND_CELLS", 25 * 25 * 7)  # 7 runs per slice
+    sliced = batch_scores(x, m.indicator_codes, m, W, columns, "copeland")
+    np.testing.assert_array_equal(whole, sliced)

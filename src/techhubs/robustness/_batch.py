@@ -198,13 +198,26 @@ def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
         w = weights[:, [columns[c.code] for c in children]]
         kids = [values.pop(c.code) for c in children]
         if spec.method == "copeland":
-            stacked = np.stack(
-                [np.broadcast_to(k.data, (runs, x.shape[0])) for k in kids], axis=-1)
-            score = _aggregate.copeland(stacked, w, spec.min_coverage)
+            score = _copeland(kids, w, runs, x.shape[0], spec.min_coverage)
         else:
             score = _combine(kids, w, spec, node.code)
         values[node.code] = _Value(np.broadcast_to(score, (runs, x.shape[0])), False)
     return np.asarray(values[m.root.code].data)
+
+
+# Copeland builds (runs, n_units, n_units) outranking matrices: runs per slice.
+_COPELAND_CELLS = 4_000_000
+
+
+def _copeland(kids: list[_Value], w: Array, runs: int, n: int, min_coverage: float) -> Array:
+    step = max(1, _COPELAND_CELLS // max(n * n, 1))
+    out = np.empty((runs, n))
+    for start in range(0, runs, step):
+        stop = min(start + step, runs)
+        stacked = np.stack([np.broadcast_to(k.data, (runs, n))[start:stop] for k in kids],
+                           axis=-1)
+        out[start:stop] = _aggregate.copeland(stacked, w[start:stop], min_coverage)
+    return out
 
 
 def rank_rows(score: Array) -> NDArray[np.int32]:
