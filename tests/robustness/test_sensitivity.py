@@ -79,3 +79,24 @@ def test_sobol_runs_are_ranked_by_the_same_engine() -> None:
     shift = np.abs(res.intervals.ranks - nominal).mean(axis=1)
     assert shift.std() > 0  # the analysed output varies
     assert set(res.summary["output"]) == {"mean_abs_rank_shift"}
+
+
+def test_vectorised_estimates_equal_salib_analyze_per_output() -> None:
+    from SALib.analyze import sobol as salib_sobol
+
+    from techhubs.robustness.sensitivity import _analyze
+
+    d, n = 3, 2**8
+    problem = {"num_vars": d, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * d}
+    from SALib.sample import sobol as salib_sample
+
+    U = salib_sample.sample(problem, n, calc_second_order=False, seed=4)
+    Y = np.column_stack([Ishigami.evaluate(-np.pi + 2 * np.pi * U), U @ [1.0, 3.0, 0.5],
+                         np.round(U[:, 0] * 3) + U[:, 2] ** 2, np.ones(len(U))])
+    ours = _analyze(Y, d, n, seed=7, num_resamples=50, conf_level=0.9)
+    for j in range(3):
+        ref = salib_sobol.analyze(problem, Y[:, j], calc_second_order=False,
+                                  num_resamples=50, conf_level=0.9, seed=7)
+        for key in ("S1", "S1_conf", "ST", "ST_conf"):
+            np.testing.assert_allclose(ours[key][j], ref[key], rtol=1e-10, atol=1e-12)
+    assert np.isnan(ours["S1"][3]).all()  # a constant output has no indices
