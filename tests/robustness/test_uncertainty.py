@@ -70,6 +70,7 @@ def small_case() -> tuple[Panel, Methodology]:
                           missing=0.06)
 
 
+@pytest.mark.slow
 def test_matches_brute_force_every_factor(small_case: tuple[Panel, Methodology]) -> None:
     panel, m = small_case
     spec = UncertaintySpec(
@@ -181,3 +182,19 @@ def test_gii_2023_top_two_stable_and_seoul_beijing_near_tie() -> None:
     assert rows["seoul"]["rank_p05"] == 3 and rows["seoul"]["rank_p95"] == 4
     assert rows["beijing"]["rank_p05"] == 3 and rows["beijing"]["rank_p95"] == 4
     assert rows["tokyo-yokohama"]["p_top10"] == 1.0
+
+
+def test_workflows_entry_points() -> None:
+    from techhubs import workflows
+
+    result = workflows.rank_intervals(runs=200, seed=1, weights=0.1)
+    assert result.spec.weights == 0.1 and result.ranks.shape == (200, 34)
+    report = workflows.robustness(overrides={"weight_mode": "dirichlet",
+                                             "concentration": 20.0},
+                                  runs=256, seed=1, sobol=True)
+    assert report.intervals.spec.weight_mode == "dirichlet"
+    assert report.sensitivity is not None and report.sensitivity.base_n == 64
+    assert report.to_dict()["intervals"]["runs"] == 256
+    # the published top two hold under Dirichlet weights too
+    table = report.intervals.table
+    assert table.head(2)["rank_p95"].to_list() == [1, 2]
