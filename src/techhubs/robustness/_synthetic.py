@@ -24,7 +24,9 @@ def synthetic_case(n_units: int = 1000, n_indicators: int = 50, n_pillars: int =
     rng = np.random.default_rng(seed)
     values = rng.lognormal(mean=2.0, sigma=spread, size=(n_units, n_indicators))
     if missing > 0:
-        values[rng.random(values.shape) < missing] = np.nan
+        # own stream: the rest of the case is the same with or without missing values
+        mask = np.random.default_rng([seed, 1]).random(values.shape) < missing
+        values[mask] = np.nan
     ids = [f"unit-{i:04d}" for i in range(n_units)]
     codes = [f"ind{j:02d}" for j in range(n_indicators)]
     economies = ["AA", "BB", "CC", "DD"]
