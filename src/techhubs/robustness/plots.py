@@ -101,9 +101,9 @@ def plot_sobol(result: SensitivityResult, path: str | Path, fmt: str | None = No
     ax.set_ylabel("Sobol index")
     ax.axhline(0, color="black", linewidth=0.5)
     ax.legend(fontsize=8)
-    ax.set_title(title or f"Sensitivity of the mean absolute rank shift "
-                 f"(N = {result.base_n}, {result.runs:,} runs, "
-                 f"{result.conf_level:.0%} CI)", fontsize=9)
+    ax.set_title(title or f"Sobol indices of the mean absolute rank shift\n"
+                 f"N = {result.base_n}, {result.runs:,} runs, "
+                 f"{result.conf_level:.0%} bootstrap CI", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format=fmt, dpi=150)
     plt.close(fig)
