@@ -53,6 +53,24 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
         raise DataError("file not found", file=p)
     if p.stat().st_size == 0:
         raise DataError("file is empty", file=p, line=1)
+    from techhubs.sources._text import iter_raw_lines
+
+    first = next(iter(iter_raw_lines(p)), b"").decode("utf-8", "replace")
+    if not first.strip():
+        raise DataError("file is empty (no header line)", file=p, line=1)
+    header = [h.strip().strip('"') for h in first.split("\t")]
+    missing = [c for c in required if c not in header]
+    if missing:
+        hint = f"columns found: {', '.join(header[:10])}"
+        if len(header) == 1 and ("," in first or ";" in first):
+            hint += "; PatentsView tables are tab-separated, this file is not"
+        raise DataError(
+            f"missing required column(s): {', '.join(missing)}",
+            file=p,
+            line=1,
+            key=missing[0],
+            hint=hint,
+        )
     source = (
         f"read_csv('{_q(p)}', delim='\t', header=true, quote='\"', escape='\"', "
         "all_varchar=true, compression='auto', sample_size=-1)"
@@ -84,7 +102,7 @@ def _data_error(exc: Exception, path: Path) -> DataError:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     hint = None
     low = str(exc).lower()
-    if "gzip" in low or "compress" in low or "zlib" in low:
+    if path.name.lower().endswith(".gz") or "gzip" in low or "zlib" in low:
         hint = "the compressed file is truncated or corrupt; download it again"
     elif "unicode" in low or "utf" in low:
         hint = "the file is not UTF-8"
