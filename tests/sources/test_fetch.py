@@ -1,0 +1,110 @@
+"""Downloads against a local HTTP server on 127.0.0.1 (never the internet)."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techhubs.download import RemoteFile, download, fetch
+from techhubs.errors import DownloadError, UnknownNameError
+
+
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with HTTP Range support (resumable downloads)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        start = 0
+        header = self.headers.get("Range")
+        if header and header.startswith("bytes="):
+            start = int(header[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        self.wfile.write(data[start:])
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "admin1CodesASCII.txt").write_bytes(b"US.CA\tCalifornia\tCalifornia\t5332921\n" * 50)
+    (root / "corrupt.zip").write_bytes(b"not the real bytes")
+    handler = lambda *a: RangeHandler(*a, directory=str(root))  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", root
+    httpd.shutdown()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_download_checks_hash_and_caches(server: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = server
+    body = (root / "admin1CodesASCII.txt").read_bytes()
+    seen: list[int] = []
+    remote = RemoteFile("https://example.org/x/admin1CodesASCII.txt", sha256=sha(body))
+    path = download(remote, tmp_path / "cache", base_url=base, progress=lambda n, d, t: seen.append(d))
+    assert path.read_bytes() == body and seen[-1] == len(body)
+    (root / "admin1CodesASCII.txt").unlink()  # cached: no second request
+    assert download(remote, tmp_path / "cache", base_url=base) == path
+
+
+def test_corrupted_file_rejected_and_not_cached(server: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = server
+    remote = RemoteFile("https://example.org/corrupt.zip", sha256="0" * 64)
+    with pytest.raises(DownloadError, match="SHA-256 mismatch"):
+        download(remote, tmp_path / "cache", base_url=base)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_resume_from_partial_file(server: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = server
+    body = (root / "admin1CodesASCII.txt").read_bytes()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "admin1CodesASCII.txt.part").write_bytes(body[:100])
+    fetched: list[int] = []
+    remote = RemoteFile("https://e.org/admin1CodesASCII.txt", sha256=sha(body))
+    path = download(remote, cache, base_url=base, progress=lambda n, d, t: fetched.append(d))
+    assert path.read_bytes() == body
+    assert fetched[0] > 100  # counted from the resumed offset, not from zero
+
+
+def test_fetch_by_name_with_env_base_url(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, root = server
+    monkeypatch.setenv("TECHHUBS_FETCH_BASE_URL", base)
+    body = (root / "admin1CodesASCII.txt").read_bytes()
+    paths = fetch(
+        "geonames", url="https://download.geonames.org/export/dump/admin1CodesASCII.txt",
+        sha256=sha(body), dest=tmp_path / "d",
+    )
+    assert paths[0].read_bytes() == body
+    with pytest.raises(UnknownNameError):
+        fetch("nope")
+
+
+def test_missing_file_is_download_error(server: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = server
+    with pytest.raises(DownloadError, match="404"):
+        download(RemoteFile("https://e.org/absent.txt"), tmp_path, base_url=base)
