@@ -42,7 +42,6 @@ def aggregate_sql(relation: str, precision: int, has_year: bool) -> str:
                {year} AS year, sum(CAST(weight AS DOUBLE)) AS weight, count(*) AS n_records
         FROM {relation}
         GROUP BY ALL
-        ORDER BY source, year NULLS LAST, latitude, longitude
     """
 
 
