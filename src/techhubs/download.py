@@ -186,6 +186,8 @@ def fetch(
     files = REGISTRY[name]
     if url is not None or sha256 is not None:
         first = files[0]
-        files = (RemoteFile(url or first.url, sha256 or first.sha256, None if url else first.filename),)
+        files = (
+            RemoteFile(url or first.url, sha256 or first.sha256, None if url else first.filename),
+        )
     target_dir = dest or cache_dir() / "downloads" / name
     return [download(f, target_dir, base_url=base_url, progress=progress) for f in files]

@@ -70,9 +70,9 @@ def file_format(path: Path) -> str:
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:
     """Cast to :data:`AGGREGATE_SCHEMA` and sort deterministically."""
-    return frame.select(
-        [pl.col(c).cast(t) for c, t in AGGREGATE_SCHEMA.items()]
-    ).sort(SORT_KEYS, nulls_last=True)
+    return frame.select([pl.col(c).cast(t) for c, t in AGGREGATE_SCHEMA.items()]).sort(
+        SORT_KEYS, nulls_last=True
+    )
 
 
 def aggregate(

@@ -15,10 +15,22 @@ SOURCES = ("crunchbase", "patentsview", "openalex", "ror", "table")
 @click.command("ingest")
 @click.argument("source", type=click.Choice(SOURCES))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Points Parquet to write.")
-@click.option("--strict", is_flag=True, help="Fail on the first dropped record instead of counting it.")
-@click.option("--institutions", type=click.Path(dir_okay=False), help="openalex: institutions JSONL or ROR dump.")
-@click.option("--label", type=click.Choice(["patents", "publications", "vc", "institutions"]), help="table: points source label.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="Points Parquet to write."
+)
+@click.option(
+    "--strict", is_flag=True, help="Fail on the first dropped record instead of counting it."
+)
+@click.option(
+    "--institutions",
+    type=click.Path(dir_okay=False),
+    help="openalex: institutions JSONL or ROR dump.",
+)
+@click.option(
+    "--label",
+    type=click.Choice(["patents", "publications", "vc", "institutions"]),
+    help="table: points source label.",
+)
 @click.option("--lat", help="table: latitude column.")
 @click.option("--lon", help="table: longitude column.")
 @click.option("--city", help="table: city text column.")
@@ -28,9 +40,13 @@ SOURCES = ("crunchbase", "patentsview", "openalex", "ror", "table")
 @click.option("--year", help="table: year column.")
 @click.option("--field", "field_col", help="table: field column.")
 @click.option("--id", "id_col", help="table: record id column (duplicates are dropped).")
-@click.option("--delimiter", default=",", show_default=True, help="table: CSV delimiter ('\\t' for TSV).")
+@click.option(
+    "--delimiter", default=",", show_default=True, help="table: CSV delimiter ('\\t' for TSV)."
+)
 @click.option("--include-inactive", is_flag=True, help="ror: keep inactive/withdrawn records.")
-@click.option("--report-json", type=click.Path(dir_okay=False), help="Also write the report as JSON.")
+@click.option(
+    "--report-json", type=click.Path(dir_okay=False), help="Also write the report as JSON."
+)
 def ingest(
     source: str,
     files: tuple[str, ...],
@@ -71,7 +87,9 @@ def ingest(
         reader = PatentsViewReader()
     elif source == "openalex":
         if not institutions:
-            raise DataError("openalex needs --institutions (OpenAlex institutions JSONL or ROR dump)")
+            raise DataError(
+                "openalex needs --institutions (OpenAlex institutions JSONL or ROR dump)"
+            )
         from techhubs.sources.openalex import OpenAlexReader
 
         reader = OpenAlexReader(institutions)
@@ -116,7 +134,9 @@ def ingest(
 @click.option("--city", required=True, help="City column.")
 @click.option("--region", help="Region / state column (optional).")
 @click.option("--country", required=True, help="Country column (ISO2, ISO3 or name).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet to write.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet to write."
+)
 @click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of FILE.")
 def geocode(
     file: str, city: str, region: str | None, country: str, out: str, delimiter: str
@@ -146,7 +166,9 @@ def geocode(
     for col in [city, country] + ([region] if region else []):
         if col not in frame.columns:
             raise DataError(
-                f"column {col!r} not found", file=path, key=col,
+                f"column {col!r} not found",
+                file=path,
+                key=col,
                 hint=f"columns found: {', '.join(frame.columns[:12])}",
             )
     out_frame, unresolved = geocode_frame(frame, city=city, region=region, country=country)
@@ -164,20 +186,31 @@ def geocode(
 
 @click.command("aggregate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Parquet or CSV to write.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="Parquet or CSV to write."
+)
 @click.option("--precision", default=2, show_default=True, type=int, help="Decimal digits kept.")
-@click.option("--engine", type=click.Choice(["duckdb", "dask"]), default="duckdb", show_default=True)
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "dask"]), default="duckdb", show_default=True
+)
 @click.option("--scheduler", help="dask: scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--memory-limit", help="duckdb: memory limit, e.g. 4GB (spills beyond).")
 def aggregate_cmd(
-    files: tuple[str, ...], out: str, precision: int, engine: str, scheduler: str | None,
+    files: tuple[str, ...],
+    out: str,
+    precision: int,
+    engine: str,
+    scheduler: str | None,
     memory_limit: str | None,
 ) -> None:
     """Aggregate points FILES to rounded weighted locations per source and year."""
     from techhubs.aggregate import aggregate
 
     result = aggregate(
-        list(files), precision=precision, engine=engine, scheduler=scheduler,
+        list(files),
+        precision=precision,
+        engine=engine,
+        scheduler=scheduler,
         memory_limit=memory_limit,
     )
     if out.lower().endswith(".csv"):
@@ -191,8 +224,12 @@ def aggregate_cmd(
 @click.argument("dataset", type=click.Choice(["ror", "geonames", "patentsview", "openalex-sample"]))
 @click.option("--url", help="Download this URL instead of the registry's (one file).")
 @click.option("--sha256", help="Expected SHA-256 of the file (rejects anything else).")
-@click.option("--base-url", help="Mirror to use instead of the upstream host (or TECHHUBS_FETCH_BASE_URL).")
-@click.option("--dest", type=click.Path(file_okay=False), help="Folder to download into (default: cache).")
+@click.option(
+    "--base-url", help="Mirror to use instead of the upstream host (or TECHHUBS_FETCH_BASE_URL)."
+)
+@click.option(
+    "--dest", type=click.Path(file_okay=False), help="Folder to download into (default: cache)."
+)
 def fetch_cmd(
     dataset: str, url: str | None, sha256: str | None, base_url: str | None, dest: str | None
 ) -> None:
@@ -208,7 +245,10 @@ def fetch_cmd(
     from techhubs.download import fetch
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
         transient=False,
     ) as bar:
         tasks: dict[str, object] = {}
@@ -219,8 +259,12 @@ def fetch_cmd(
             bar.update(tasks[name], completed=done, total=total)  # type: ignore[arg-type]
 
         paths = fetch(
-            dataset, url=url, sha256=sha256, base_url=base_url,
-            dest=Path(dest) if dest else None, progress=progress,
+            dataset,
+            url=url,
+            sha256=sha256,
+            base_url=base_url,
+            dest=Path(dest) if dest else None,
+            progress=progress,
         )
     for p in paths:
         click.echo(str(p))

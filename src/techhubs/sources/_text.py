@@ -175,4 +175,3 @@ def _header_hint(header: list[str], delimiter: str) -> str:
             if cand != delimiter and cand in header[0]:
                 return f"{found}; the file looks {name}-delimited, pass the matching --delimiter"
     return found
-

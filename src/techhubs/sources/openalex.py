@@ -105,8 +105,12 @@ class OpenAlexReader(Reader):
                     continue
                 if lost > 0:
                     report.note(
-                        "weight without location", file=path, line=index, key=key,
-                        detail=f"{lost:.3f} of the work", count=1,
+                        "weight without location",
+                        file=path,
+                        line=index,
+                        key=key,
+                        detail=f"{lost:.3f} of the work",
+                        count=1,
                     )
                 year = work.get("publication_year")
                 field = _field(work)
@@ -136,8 +140,8 @@ class OpenAlexReader(Reader):
             },
             orient="row",
         )
-        ok = (
-            pl.col("latitude").is_between(-90.0, 90.0) & pl.col("longitude").is_between(-180.0, 180.0)
+        ok = pl.col("latitude").is_between(-90.0, 90.0) & pl.col("longitude").is_between(
+            -180.0, 180.0
         )
         bad = frame.filter(~ok)
         if bad.height:

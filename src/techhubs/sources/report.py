@@ -105,7 +105,12 @@ class IngestReport:
         kept.extend(found[: self.max_examples - len(kept)])
 
     def drop_frame(
-        self, reason: str, frame: pl.DataFrame, *, file: str | Path | None, detail: str | None = None
+        self,
+        reason: str,
+        frame: pl.DataFrame,
+        *,
+        file: str | Path | None,
+        detail: str | None = None,
     ) -> None:
         """Drop every row of ``frame``; examples from its ``_line`` / ``_key`` columns."""
         if frame.height == 0:
@@ -197,15 +202,18 @@ class IngestReport:
         rows: list[tuple[str, str, int, str]] = [("used", "", self.records_used, "")]
         for reason, n in self.dropped.most_common():
             rows.append(
-                ("dropped", reason, n, "; ".join(e.describe() for e in self.examples.get(reason, [])))
+                (
+                    "dropped",
+                    reason,
+                    n,
+                    "; ".join(e.describe() for e in self.examples.get(reason, [])),
+                )
             )
         for what, n in self.notes.most_common():
             rows.append(
                 ("note", what, n, "; ".join(e.describe() for e in self.note_examples.get(what, [])))
             )
-        return pl.DataFrame(
-            rows, schema=["outcome", "reason", "records", "examples"], orient="row"
-        )
+        return pl.DataFrame(rows, schema=["outcome", "reason", "records", "examples"], orient="row")
 
     def to_table(self) -> Any:
         """A ``rich`` table of the report, for shells to print."""

@@ -159,7 +159,8 @@ class RorReader(Reader):
             rows = self._csv_rows(path, report) if _is_csv(path) else self._json_rows(path, report)
             batch: list[tuple[object, ...]] = []
             for row in rows:
-                line, key, status = row[0], str(row[1]), row[6]
+                line = row[0] if isinstance(row[0], int) else None
+                key, status = str(row[1]), row[6]
                 if key in seen:
                     report.drop(DUPLICATE, file=path, line=line, key=key)
                     continue
@@ -211,7 +212,9 @@ class RorReader(Reader):
             key = ror_id(rec["ror_id"])
             lat, lng = _float(rec["lat"]), _float(rec["lng"])
             if (rec["lat"].strip() and lat is None) or (rec["lng"].strip() and lng is None):
-                report.drop(UNPARSEABLE, file=path, line=line, key=key, detail="lat/lng not numbers")
+                report.drop(
+                    UNPARSEABLE, file=path, line=line, key=key, detail="lat/lng not numbers"
+                )
                 continue
             types = (rec.get("types") or "").split("|")[0] or None
             yield line, key, lat, lng, rec.get("city") or None, types, rec.get("status") or ""
@@ -244,7 +247,8 @@ def load_ror_locations(path: PathLike) -> dict[str, tuple[float, float, str | No
     rows = reader._csv_rows(path, report) if _is_csv(path) else reader._json_rows(path, report)
     for row in rows:
         if row[2] is not None and row[3] is not None:
-            result[str(row[1])] = (float(row[2]), float(row[3]), row[4])  # type: ignore[arg-type]
+            city = row[4] if isinstance(row[4], str) else None
+            result[str(row[1])] = (float(str(row[2])), float(str(row[3])), city)
     return result
 
 

@@ -118,7 +118,9 @@ class TableReader(Reader):
                     hint=f"columns found: {', '.join(handle.schema_arrow.names[:12])}",
                 )
             offset = 0
-            for batch in handle.iter_batches(batch_size=self.batch_size, columns=list(set(required))):
+            for batch in handle.iter_batches(
+                batch_size=self.batch_size, columns=list(set(required))
+            ):
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
                 frame = frame.select(
@@ -164,11 +166,17 @@ class TableReader(Reader):
             w = pl.col("weight").str.strip_chars().cast(pl.Float64, strict=False)
             frame = frame.with_columns(w.alias("_weight"))
             bad = frame.filter(
-                pl.col("_weight").is_null() | (pl.col("_weight") < 0) | ~pl.col("_weight").is_finite()
+                pl.col("_weight").is_null()
+                | (pl.col("_weight") < 0)
+                | ~pl.col("_weight").is_finite()
             )
-            report.drop_frame(BAD_WEIGHT, bad, file=path, detail="weight missing, negative or not a number")
+            report.drop_frame(
+                BAD_WEIGHT, bad, file=path, detail="weight missing, negative or not a number"
+            )
             frame = frame.filter(
-                pl.col("_weight").is_not_null() & (pl.col("_weight") >= 0) & pl.col("_weight").is_finite()
+                pl.col("_weight").is_not_null()
+                & (pl.col("_weight") >= 0)
+                & pl.col("_weight").is_finite()
             )
         else:
             frame = frame.with_columns(pl.lit(1.0).alias("_weight"))
@@ -182,25 +190,37 @@ class TableReader(Reader):
                 pl.col("lon").str.strip_chars().cast(pl.Float64, strict=False).alias("longitude"),
                 pl.lit(None, pl.Utf8).alias("place"),
             )
-            bad = pl.col("latitude").is_null() | pl.col("longitude").is_null()
-            report.drop_frame(UNPARSEABLE, frame.filter(bad), file=path, detail="lat/lon not numbers")
-            frame = frame.filter(~bad)
+            nan = pl.col("latitude").is_null() | pl.col("longitude").is_null()
+            report.drop_frame(
+                UNPARSEABLE, frame.filter(nan), file=path, detail="lat/lon not numbers"
+            )
+            frame = frame.filter(~nan)
         else:
             blank = pl.col("city").str.replace_all(r"[\W_]+", "").fill_null("") == ""
             report.drop_frame(NO_LOCATION, frame.filter(blank), file=path, detail="no place text")
             frame = frame.filter(~blank)
             coder = self.geocoder or default_geocoder()
             resolved = coder.resolve(
-                frame, city="city", region="region" if "region" in mapping else None, country="country"
+                frame,
+                city="city",
+                region="region" if "region" in mapping else None,
+                country="country",
             )
-            frame = frame.hstack(resolved.select("latitude", "longitude", pl.col("place_name").alias("place")))
+            frame = frame.hstack(
+                resolved.select("latitude", "longitude", pl.col("place_name").alias("place"))
+            )
             miss = pl.col("latitude").is_null()
-            report.drop_frame(UNRESOLVED, frame.filter(miss), file=path, detail="place not in GeoNames")
+            report.drop_frame(
+                UNRESOLVED, frame.filter(miss), file=path, detail="place not in GeoNames"
+            )
             frame = frame.filter(~miss)
         frame = split_out_of_range(frame, report, path)
         report.use(frame.height)
         year = (
-            pl.col("year").str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int32, strict=False)
+            pl.col("year")
+            .str.strip_chars()
+            .cast(pl.Float64, strict=False)
+            .cast(pl.Int32, strict=False)
             if "year" in mapping
             else pl.lit(None, pl.Int32)
         )
