@@ -39,13 +39,17 @@ def write_synthetic(path: Path, n: int) -> None:
 
 def bare(path: Path) -> int:
     con = duckdb.connect()
-    rows = con.sql(
-        f"""
+    rows = (
+        con.sql(
+            f"""
         SELECT floor(latitude * 100.0 + 0.5) / 100.0 AS la, floor(longitude * 100.0 + 0.5) / 100.0 AS lo,
                source, year, sum(weight), count(*)
         FROM read_parquet('{path}') GROUP BY ALL
         """
-    ).to_arrow_table().num_rows
+        )
+        .to_arrow_table()
+        .num_rows
+    )
     con.close()
     return rows
 
@@ -65,7 +69,9 @@ def main() -> None:
         path = Path(tmp) / "synthetic_points.parquet"
         t0 = time.perf_counter()
         write_synthetic(path, args.records)
-        print(f"synthetic data: {args.records:,} records written in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"synthetic data: {args.records:,} records written in {time.perf_counter() - t0:.1f} s"
+        )
         times: dict[str, list[float]] = {"bare GROUP BY": [], "techhubs duckdb engine": []}
         groups = {}
         for _ in range(args.repeat):
@@ -77,9 +83,13 @@ def main() -> None:
         for name, ts in times.items():
             med = statistics.median(ts)
             rates[name] = args.records / med
-            print(f"{name:>24}: median {med:.2f} s, {rates[name] / 1e6:.1f} M records/s, {groups[name]:,} groups")
+            print(
+                f"{name:>24}: median {med:.2f} s, {rates[name] / 1e6:.1f} M records/s, {groups[name]:,} groups"
+            )
         ratio = rates["techhubs duckdb engine"] / rates["bare GROUP BY"]
-        print(f"ratio engine / bare = {ratio:.2f} (target >= 0.50): {'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
+        print(
+            f"ratio engine / bare = {ratio:.2f} (target >= 0.50): {'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
+        )
 
 
 if __name__ == "__main__":

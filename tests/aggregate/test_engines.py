@@ -24,7 +24,9 @@ def synthetic(n: int = 20_000, seed: int = 3) -> pl.DataFrame:
             "source": rng.choice(["patents", "publications", "vc"], n),
             "year": year,
         }
-    ).with_columns(pl.when(pl.col("year") == 2022).then(None).otherwise(pl.col("year")).alias("year"))
+    ).with_columns(
+        pl.when(pl.col("year") == 2022).then(None).otherwise(pl.col("year")).alias("year")
+    )
 
 
 def test_hand_computed() -> None:
@@ -84,12 +86,19 @@ def test_dask_on_local_cluster_equals_duckdb(tmp_path: Path) -> None:
         paths.append(tmp_path / f"part{i}.parquet")
         part.write_parquet(paths[-1])
     expected = aggregate(paths, engine="duckdb")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         got = aggregate(paths, engine="dask", scheduler=client)
         got_by_address = aggregate(paths, engine="dask", scheduler=cluster.scheduler_address)
     # Keys and counts must be identical; weights are sums of fractions added in a
     # different order by each engine, so they may differ in the last ulp: 1e-9 relative.
     for result in (got, got_by_address):
         assert result.drop("weight").equals(expected.drop("weight"))
-        np.testing.assert_allclose(result["weight"].to_numpy(), expected["weight"].to_numpy(), rtol=1e-9)
+        np.testing.assert_allclose(
+            result["weight"].to_numpy(), expected["weight"].to_numpy(), rtol=1e-9
+        )
     assert expected["year"].null_count() > 0

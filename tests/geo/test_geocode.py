@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from techhubs.geo.geocode import Geocoder, default_geocoder, normalize
 from conftest import shared_file
+from techhubs.geo.geocode import Geocoder, default_geocoder, normalize
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,9 @@ def test_normalize() -> None:
         ("Brooklyn, New York", None, "USA", "Brooklyn", "NY"),
     ],
 )
-def test_known_places(coder: Geocoder, city: str, region: str | None, country: str, name: str, admin1: str) -> None:
+def test_known_places(
+    coder: Geocoder, city: str, region: str | None, country: str, name: str, admin1: str
+) -> None:
     r = coder.resolve_one(city, region, country)
     assert (r.name, r.admin1_code) == (name, admin1)
     assert 0 < r.confidence <= 1
@@ -89,14 +91,21 @@ def test_country_codes(coder: Geocoder) -> None:
 def test_ror_cities_land_near_ror_coordinates(coder: Geocoder) -> None:
     """Reference: ROR's own (GeoNames-based) coordinates; input is (city, country code) only."""
     path = shared_file("data/ror/organizations.csv")
-    df = pl.read_csv(path, infer_schema_length=0).with_columns(pl.col("lat", "lng").cast(pl.Float64))
+    df = pl.read_csv(path, infer_schema_length=0).with_columns(
+        pl.col("lat", "lng").cast(pl.Float64)
+    )
     r = coder.resolve(df, city="city", region=None, country="country_code")
     lat1, lon1 = np.radians(df["lat"].to_numpy()), np.radians(df["lng"].to_numpy())
     lat2 = np.radians(r["latitude"].to_numpy().astype(float))
     lon2 = np.radians(r["longitude"].to_numpy().astype(float))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
     within = float(np.mean(np.nan_to_num(km, nan=math.inf) <= 25.0))
-    print(f"ROR: {within:.4f} within 25 km, median error {np.nanmedian(km):.2f} km, "
-          f"unresolved {int(np.isnan(km).sum())} of {len(km)}")
+    print(
+        f"ROR: {within:.4f} within 25 km, median error {np.nanmedian(km):.2f} km, "
+        f"unresolved {int(np.isnan(km).sum())} of {len(km)}"
+    )
     assert within >= 0.97

@@ -11,7 +11,14 @@ from techhubs.cli import cli, main
 def test_ingest_prints_report_and_writes_points(fixtures_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.parquet"
     result = CliRunner().invoke(
-        cli, ["ingest", "ror", str(fixtures_dir / "sources" / "ror_organizations.csv"), "--out", str(out)]
+        cli,
+        [
+            "ingest",
+            "ror",
+            str(fixtures_dir / "sources" / "ror_organizations.csv"),
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "duplicate id" in result.output and "wrote 2 records" in result.output
@@ -19,8 +26,16 @@ def test_ingest_prints_report_and_writes_points(fixtures_dir: Path, tmp_path: Pa
 
 
 def test_ingest_strict_exits_2(fixtures_dir: Path, tmp_path: Path) -> None:
-    code = main(["ingest", "ror", str(fixtures_dir / "sources" / "ror_organizations.csv"),
-                 "--out", str(tmp_path / "p.parquet"), "--strict"])
+    code = main(
+        [
+            "ingest",
+            "ror",
+            str(fixtures_dir / "sources" / "ror_organizations.csv"),
+            "--out",
+            str(tmp_path / "p.parquet"),
+            "--strict",
+        ]
+    )
     assert code == 2
     assert not (tmp_path / "p.parquet").exists()
 
@@ -42,7 +57,9 @@ def test_geocode_adds_columns(tmp_path: Path) -> None:
 
 def test_aggregate_command(fixtures_dir: Path, tmp_path: Path) -> None:
     pts = tmp_path / "p.parquet"
-    CliRunner().invoke(cli, ["ingest", "ror", str(fixtures_dir / "sources" / "ror_v2.json"), "--out", str(pts)])
+    CliRunner().invoke(
+        cli, ["ingest", "ror", str(fixtures_dir / "sources" / "ror_v2.json"), "--out", str(pts)]
+    )
     out = tmp_path / "agg.csv"
     result = CliRunner().invoke(cli, ["aggregate", str(pts), "--out", str(out), "--precision", "1"])
     assert result.exit_code == 0, result.output

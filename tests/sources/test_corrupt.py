@@ -44,7 +44,10 @@ def test_wrong_delimiter_says_so(src: Path) -> None:
 def test_wrong_delimiter_patentsview(src: Path) -> None:
     with pytest.raises(DataError, match="missing required column") as info:
         PatentsViewReader().read(
-            [src / "g_inventor_disambiguated.tsv", src / "corrupt_g_location_disambiguated_commas.tsv"]
+            [
+                src / "g_inventor_disambiguated.tsv",
+                src / "corrupt_g_location_disambiguated_commas.tsv",
+            ]
         )
     assert info.value.line == 1
     assert "tab-separated" in (info.value.hint or "")

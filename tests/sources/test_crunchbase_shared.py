@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 
-from techhubs.sources.crunchbase import CrunchbaseReader
 from conftest import shared_file
+from techhubs.sources.crunchbase import CrunchbaseReader
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +19,10 @@ def test_rounds_geocoded_in_the_right_state(rounds) -> None:
     report.check()
     right = int((points["admin1"] == points["state"]).sum())
     share = right / report.records_read
-    print(f"Crunchbase: {right} of {report.records_read} rounds in the right state ({share:.4f}); "
-          f"dropped {dict(report.dropped)}")
+    print(
+        f"Crunchbase: {right} of {report.records_read} rounds in the right state ({share:.4f}); "
+        f"dropped {dict(report.dropped)}"
+    )
     assert share >= 0.97
     assert report.records_read == 31679
     assert set(report.dropped) <= {"no location", "unresolved place", "unparseable"}

@@ -62,7 +62,9 @@ def test_download_checks_hash_and_caches(server: tuple[str, Path], tmp_path: Pat
     body = (root / "admin1CodesASCII.txt").read_bytes()
     seen: list[int] = []
     remote = RemoteFile("https://example.org/x/admin1CodesASCII.txt", sha256=sha(body))
-    path = download(remote, tmp_path / "cache", base_url=base, progress=lambda n, d, t: seen.append(d))
+    path = download(
+        remote, tmp_path / "cache", base_url=base, progress=lambda n, d, t: seen.append(d)
+    )
     assert path.read_bytes() == body and seen[-1] == len(body)
     (root / "admin1CodesASCII.txt").unlink()  # cached: no second request
     assert download(remote, tmp_path / "cache", base_url=base) == path
@@ -96,8 +98,10 @@ def test_fetch_by_name_with_env_base_url(
     monkeypatch.setenv("TECHHUBS_FETCH_BASE_URL", base)
     body = (root / "admin1CodesASCII.txt").read_bytes()
     paths = fetch(
-        "geonames", url="https://download.geonames.org/export/dump/admin1CodesASCII.txt",
-        sha256=sha(body), dest=tmp_path / "d",
+        "geonames",
+        url="https://download.geonames.org/export/dump/admin1CodesASCII.txt",
+        sha256=sha(body),
+        dest=tmp_path / "d",
     )
     assert paths[0].read_bytes() == body
     with pytest.raises(UnknownNameError):

@@ -93,7 +93,9 @@ def test_openalex_with_ror_dump_as_geo(src: Path) -> None:
     assert w1["weight"].to_list() == [0.5]
 
 
-@pytest.mark.parametrize("inventors", ["g_inventor_disambiguated.tsv", "g_inventor_disambiguated.tsv.gz"])
+@pytest.mark.parametrize(
+    "inventors", ["g_inventor_disambiguated.tsv", "g_inventor_disambiguated.tsv.gz"]
+)
 def test_patentsview(src: Path, inventors: str) -> None:
     files = [src / inventors, src / "g_location_disambiguated.tsv", src / "g_patent.tsv"]
     res = PatentsViewReader().read(files)
