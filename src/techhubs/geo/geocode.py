@@ -66,9 +66,12 @@ _QUERY_COLUMNS = ("city", "region", "country")
 PROMINENCE_ALT_WEIGHT = 1.0
 
 _SUFFIXES = re.compile(
-    r"\s(ku|shi|si|gun|cho|machi|mura|city|municipality|district|region|county|prefecture|province)$"
+    r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
+    r"|prefecture|province|regency)$"
 )
-_PREFIXES = re.compile(r"^(city|town|municipality|village) of\s")
+_PREFIXES = re.compile(
+    r"^((city|town|municipality|village|district|county) of|kabupaten|kota|kecamatan|distrito de)\s"
+)
 
 _DIRECTIONAL = re.compile(r"^(north|south|east|west|upper|lower|old) ")
 _GENERIC_SUFFIX = re.compile(
@@ -451,7 +454,8 @@ class Geocoder:
             .fill_null(False)
             .alias("in_region")
         )
-        # Best candidate per triple: in region, then primary name, then population.
+        # Best candidate per triple: in region, then the text as given, then primary
+        # name over alternate, then prominence.
         ranked = candidates.sort(
             ["in_region", "variant", "kind", "prominence", "geonameid"],
             descending=[True, False, False, True, False],
