@@ -57,9 +57,7 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
 
     Extra columns a reader was asked to keep follow the schema's columns.
     """
-    extra = [
-        pl.col(c) for c in frame.columns if c not in POINTS_SCHEMA and not c.startswith("_")
-    ]
+    extra = [pl.col(c) for c in frame.columns if c not in POINTS_SCHEMA and not c.startswith("_")]
     return frame.select(
         [
             (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
