@@ -35,15 +35,19 @@ def src(fixtures_dir: Path) -> Path:
 def test_crunchbase_fixture(src: Path) -> None:
     res = CrunchbaseReader(keep_place=True).read(src / "crunchbase_rounds.csv")
     r = res.report
-    assert r.records_read == 7
-    assert r.records_used == 4  # SF, NY (Mac Roman name), Cambridge, San Diego (from region)
+    assert r.records_read == 8
+    # SF, NY (Mac Roman name), Cambridge, San Diego (from region), Palo Alto (no year)
+    assert r.records_used == 5
     assert r.dropped == {NO_LOCATION: 1, UNRESOLVED: 1, UNPARSEABLE: 1}
-    assert sum(r.notes.values()) == 1  # the \xaa byte decoded as Mac Roman
+    assert r.notes == {
+        "bytes not UTF-8, decoded as mac_roman": 1,
+        "year missing or not a number (kept, year null)": 1,
+    }
     p = res.points
     assert p.columns[:8] == POINT_COLUMNS
-    assert p["admin1"].to_list() == p["state"].to_list() == ["CA", "NY", "MA", "CA"]
+    assert p["admin1"].to_list() == p["state"].to_list() == ["CA", "NY", "MA", "CA", "CA"]
     assert p["place"].to_list()[0] == "San Francisco"
-    assert p["year"].to_list() == [2012, 2011, 2010, 2008]
+    assert p["year"].to_list() == [2012, 2011, 2010, 2008, None]
     assert set(p["source"]) == {"vc"}
 
 

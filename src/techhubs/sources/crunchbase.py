@@ -150,6 +150,15 @@ class CrunchbaseReader(Reader):
         frame = split_out_of_range(frame.filter(ok), report, path)
         report.use(frame.height)
         year = pl.col("year_text").str.strip_chars().cast(pl.Int32, strict=False)
+        no_year = frame.filter(year.is_null())
+        if no_year.height:
+            report.note(
+                "year missing or not a number (kept, year null)",
+                file=path,
+                line=int(no_year["_line"][0]),
+                detail=repr(no_year["year_text"][0]),
+                count=no_year.height,
+            )
         columns = [
             "latitude",
             "longitude",
