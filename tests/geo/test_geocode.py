@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from conftest import shared_file
+from techhubs.cli import cli
 from techhubs.geo.geocode import Geocoder, default_geocoder, normalize
 
 
@@ -87,17 +90,28 @@ def test_country_codes(coder: Geocoder) -> None:
     assert coder.country_code("Atlantis") is None
 
 
+def test_empty_input(coder: Geocoder) -> None:
+    empty = pl.DataFrame(schema={"city": pl.Utf8, "country": pl.Utf8})
+    assert coder.resolve(empty, city="city", region=None, country="country").height == 0
+
+
 @pytest.mark.slow
-def test_ror_cities_land_near_ror_coordinates(coder: Geocoder) -> None:
-    """Reference: ROR's own (GeoNames-based) coordinates; input is (city, country code) only."""
+def test_ror_cities_land_near_ror_coordinates(tmp_path: Path) -> None:
+    """`techhubs geocode` on (city, country code) only; reference: ROR's own coordinates."""
     path = shared_file("data/ror/organizations.csv")
-    df = pl.read_csv(path, infer_schema_length=0).with_columns(
-        pl.col("lat", "lng").cast(pl.Float64)
+    out = tmp_path / "ror_geocoded.parquet"
+    result = CliRunner().invoke(
+        cli,
+        ["geocode", str(path), "--city", "city", "--country", "country_code", "--out", str(out)],
     )
-    r = coder.resolve(df, city="city", region=None, country="country_code")
-    lat1, lon1 = np.radians(df["lat"].to_numpy()), np.radians(df["lng"].to_numpy())
-    lat2 = np.radians(r["latitude"].to_numpy().astype(float))
-    lon2 = np.radians(r["longitude"].to_numpy().astype(float))
+    assert result.exit_code == 0, result.output
+    df = pl.read_parquet(out)
+    ror = pl.read_csv(path, infer_schema_length=0)
+    assert df.height == ror.height
+    lat1 = np.radians(ror["lat"].cast(pl.Float64).to_numpy())
+    lon1 = np.radians(ror["lng"].cast(pl.Float64).to_numpy())
+    lat2 = np.radians(df["latitude"].cast(pl.Float64).to_numpy())
+    lon2 = np.radians(df["longitude"].cast(pl.Float64).to_numpy())
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2

@@ -66,8 +66,8 @@ def iter_raw_lines(path: str | Path) -> Iterator[bytes]:
                 line_no += 1
                 yield part
         if pending.endswith(b"\r"):
-            pending = pending[:-1]
-        if pending:
+            yield pending[:-1]  # a line ended by a lone CR at the very end
+        elif pending:
             yield pending
 
 
