@@ -148,3 +148,19 @@ def test_write_streams_to_parquet(src: Path, tmp_path: Path) -> None:
     assert back.height == report.records_used == 2
     assert back.columns == POINT_COLUMNS
     assert not (tmp_path / "points.parquet.part").exists()
+
+
+def test_batches_do_not_change_results(src: Path) -> None:
+    """Streaming in tiny batches gives the same points and the same accounting."""
+    one = CrunchbaseReader().read(src / "crunchbase_rounds.csv")
+    many = CrunchbaseReader(batch_size=2).read(src / "crunchbase_rounds.csv")
+    assert many.points.equals(one.points)
+    assert many.report.dropped == one.report.dropped
+    t1 = TableReader("patents", lat="lat", lon="lon", weight="w", id="id").read(
+        src / "table_points.csv"
+    )
+    t2 = TableReader("patents", lat="lat", lon="lon", weight="w", id="id", batch_size=1).read(
+        src / "table_points.csv"
+    )
+    assert t2.points.equals(t1.points)
+    assert t2.report.dropped == t1.report.dropped

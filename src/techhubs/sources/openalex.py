@@ -17,7 +17,6 @@ that could not be placed inside a used work is reported as a note
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -30,7 +29,13 @@ from techhubs.sources.report import (
     UNRESOLVED,
     IngestReport,
 )
-from techhubs.sources.ror import _Unparseable, iter_json_records, load_ror_locations, ror_id
+from techhubs.sources.ror import (
+    _is_csv,
+    _Unparseable,
+    iter_json_records,
+    load_ror_locations,
+    ror_id,
+)
 
 
 def _short(openalex_id: str | None) -> str:
@@ -40,15 +45,18 @@ def _short(openalex_id: str | None) -> str:
 def load_institution_locations(path: PathLike) -> dict[str, tuple[float, float, str | None]]:
     """Institution key -> (lat, lon, city) from OpenAlex institutions JSONL or a ROR dump.
 
-    Keys are OpenAlex short ids (``I136199984``) and ROR ids (``03vek6s52``).
+    Keys are OpenAlex short ids (``I136199984``) and ROR ids (``03vek6s52``). The
+    kind of file is told by its content: CSV or records with ``locations`` are
+    a ROR dump, records with ``geo`` are OpenAlex institutions.
     """
-    name = Path(path).name.lower()
-    if "ror" in name and "institution" not in name:
+    if _is_csv(path):
         return load_ror_locations(path)
     table: dict[str, tuple[float, float, str | None]] = {}
     for _, rec in iter_json_records(path):
         if not isinstance(rec, dict):
             continue
+        if "locations" in rec and "geo" not in rec:  # a ROR record: the file is a ROR dump
+            return load_ror_locations(path)
         geo = rec.get("geo") or {}
         lat, lon = geo.get("latitude"), geo.get("longitude")
         if lat is None or lon is None:
