@@ -57,11 +57,11 @@ def test_rounding_rule_matches_formula() -> None:
     assert math.isclose(out["weight"].sum(), pts["weight"].sum(), rel_tol=1e-12)
 
 
-@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
 def test_files_equal_frame(tmp_path: Path, suffix: str) -> None:
     pts = synthetic(5000)
     path = tmp_path / f"p.{suffix}"
-    pts.write_parquet(path) if suffix == "parquet" else pts.write_csv(path)
+    {"parquet": pts.write_parquet, "csv": pts.write_csv, "jsonl": pts.write_ndjson}[suffix](path)
     assert aggregate(path).drop("weight").equals(aggregate(pts).drop("weight"))
 
 

@@ -170,3 +170,17 @@ def test_missing_file_is_download_error(server: tuple[str, Path], tmp_path: Path
         download(
             RemoteFile("https://e.org/corrupt.zip", checksum="1" * 64), tmp_path, base_url=base
         )
+
+
+def test_fetch_command_with_progress(server: tuple[str, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from techhubs.cli import cli
+
+    base, _ = server
+    result = CliRunner().invoke(
+        cli, ["fetch", "openalex-sample", "--base-url", base, "--dest", str(tmp_path / "oa")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "oa" / "part_000.gz").exists()
+    assert "part_000.gz" in result.output

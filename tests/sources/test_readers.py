@@ -74,8 +74,9 @@ def test_ror_json_v2(src: Path) -> None:
     assert (row["latitude"], row["longitude"], row["place"]) == (47.36667, 8.55, "Zurich")
 
 
-def test_openalex_fractional_counting(src: Path) -> None:
-    res = OpenAlexReader(src / "openalex_institutions.jsonl").read(src / "openalex_works.jsonl")
+@pytest.mark.parametrize("works", ["openalex_works.jsonl", "openalex_works.jsonl.gz"])
+def test_openalex_fractional_counting(src: Path, works: str) -> None:
+    res = OpenAlexReader(src / "openalex_institutions.jsonl").read(src / works)
     r = res.report
     assert r.records_read == 6
     assert r.records_used == 2

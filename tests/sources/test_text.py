@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from techhubs.sources import _text
 from techhubs.sources._text import iter_raw_lines
 
-lines = st.lists(st.text(alphabet="ab,\"é", max_size=6), min_size=1, max_size=12)
+lines = st.lists(st.text(alphabet='ab,"é', max_size=6), min_size=1, max_size=12)
 endings = st.sampled_from(["\n", "\r", "\r\n"])
 
 
