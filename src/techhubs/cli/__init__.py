@@ -17,6 +17,7 @@ from techhubs.errors import TechhubsError
 
 # module name -> attribute names of click commands it defines
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "techhubs.cli._clusters": ("clusters_command",),
 }
 
 
