@@ -74,7 +74,9 @@ class PointsReport:
     def describe(self, max_rows: int = 10) -> str:
         """Human-readable summary: counts per reason and the first row numbers."""
         where = f"{self.file}: " if self.file else ""
-        text = f"{where}{self.rows_read} rows read, {self.rows_used} used, {self.rows_dropped} dropped"
+        text = (
+            f"{where}{self.rows_read} rows read, {self.rows_used} used, {self.rows_dropped} dropped"
+        )
         for reason in BAD_REASONS:
             n = self.dropped.get(reason, 0)
             if n:
@@ -141,8 +143,8 @@ def validate_points(
     }
     reason_expr = pl.lit(None, dtype=pl.Utf8)
     for reason in reversed(BAD_REASONS):
-        reason_expr = pl.when(checks[reason].fill_null(False)).then(pl.lit(reason)).otherwise(
-            reason_expr
+        reason_expr = (
+            pl.when(checks[reason].fill_null(False)).then(pl.lit(reason)).otherwise(reason_expr)
         )
     tagged = typed.with_columns(
         reason_expr.alias("__reason"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row")

@@ -27,9 +27,7 @@ def read_points(path: Path) -> pl.DataFrame:
             )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise DataError(f"cannot read points: {str(exc).splitlines()[0]}", file=path) from None
-    raise DataError(
-        f"unknown points file type {suffix!r}", file=path, hint="use .parquet or .csv"
-    )
+    raise DataError(f"unknown points file type {suffix!r}", file=path, hint="use .parquet or .csv")
 
 
 def _geojson(clusters: pl.DataFrame) -> dict[str, Any]:
@@ -190,7 +188,9 @@ def clusters_command(
     if result.report.rows_dropped:
         console.print(f"[yellow]warning:[/] {result.report.describe()}")
     paths = write_result(result, out)
-    table = Table(title=f"{result.clusters.height} clusters (top {min(top, result.clusters.height)})")
+    table = Table(
+        title=f"{result.clusters.height} clusters (top {min(top, result.clusters.height)})"
+    )
     for col in ("id", "name", "economies", "weight", *result.sources):
         table.add_column(col, justify="right" if col not in ("name", "economies") else "left")
     for row in result.clusters.head(top).iter_rows(named=True):

@@ -64,9 +64,9 @@ def _xyz_and_keys(
         xyz[i, 0] = x
         xyz[i, 1] = y
         xyz[i, 2] = z
-        ix = min(max(int(math.floor((x + 1.0) / side)), 0), ncell - 1)
-        iy = min(max(int(math.floor((y + 1.0) / side)), 0), ncell - 1)
-        iz = min(max(int(math.floor((z + 1.0) / side)), 0), ncell - 1)
+        ix = min(max(math.floor((x + 1.0) / side), 0), ncell - 1)
+        iy = min(max(math.floor((y + 1.0) / side), 0), ncell - 1)
+        iz = min(max(math.floor((z + 1.0) / side), 0), ncell - 1)
         keys[i] = (ix * ncell + iy) * ncell + iz
     return xyz, keys
 
@@ -234,9 +234,7 @@ def _neighbour_cells(
 
 
 @nb.njit(cache=True)
-def _box_gap2(
-    x: float, y: float, z: float, key: int, ncell: int, side: float
-) -> float:
+def _box_gap2(x: float, y: float, z: float, key: int, ncell: int, side: float) -> float:
     """Squared distance from a point to the box of the cell with ``key``."""
     iz = key % ncell
     iy = (key // ncell) % ncell
@@ -496,7 +494,7 @@ def weighted_dbscan(
     angle = min(eps_km / EARTH_RADIUS_KM, math.pi)
     chord = 2.0 * math.sin(angle / 2.0)
     side = chord / math.sqrt(3.0)
-    ncell = int(math.floor(2.0 / side)) + 1
+    ncell = math.floor(2.0 / side) + 1
     if ncell > _MAX_CELLS_PER_AXIS:
         raise ValueError(f"eps_km={eps_km} is below the smallest supported radius (0.011 km)")
     xyz, keys = _xyz_and_keys(lat, lon, side, ncell)

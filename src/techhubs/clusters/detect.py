@@ -198,14 +198,18 @@ class ClusterResult:
         cols: list[pl.Expr] = []
         for s in self.sources:
             total = self.world_totals.get(s, 0.0)
-            cols.append((pl.col(s) / total if total > 0 else pl.lit(None, pl.Float64)).alias(f"share_{s}"))
+            cols.append(
+                (pl.col(s) / total if total > 0 else pl.lit(None, pl.Float64)).alias(f"share_{s}")
+            )
             cols.append(
                 pl.when(pop > 0).then(pl.col(s) / pop * 1e6).otherwise(None).alias(f"intensity_{s}")
             )
         return panel.select("unit_id", "name", "economies", "population", *cols)
 
 
-def _bbox(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> tuple[float, float, float, float]:
+def _bbox(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> tuple[float, float, float, float]:
     """(min_lat, min_lon, max_lat, max_lon); across the antimeridian min_lon > max_lon."""
     lon_sorted = np.unique(lon)
     if lon_sorted.size <= 1:
@@ -284,7 +288,8 @@ def find_clusters(
     clean, report = validate_points(points, file, strict=strict)
     if clean.height == 0:
         raise DataError(
-            "no usable points" + (f" ({report.rows_dropped} bad rows)" if report.rows_dropped else ""),
+            "no usable points"
+            + (f" ({report.rows_dropped} bad rows)" if report.rows_dropped else ""),
             file=file,
             hint=report.describe() if report.rows_dropped else None,
         )
@@ -467,15 +472,12 @@ def _describe(members: pl.DataFrame, sources: tuple[str, ...], n: int) -> pl.Dat
             "max_lon": boxes[:, 3],
         }
     )
-    weights = (
-        members.group_by("cluster_id")
-        .agg(
-            pl.col("weight").sum().alias("weight"),
-            *[
-                pl.col("weight").filter(pl.col("source") == s).sum().alias(f"weight_{s}")
-                for s in sources
-            ],
-            pl.struct("latitude", "longitude").n_unique().cast(pl.Int64).alias("n_locations"),
-        )
+    weights = members.group_by("cluster_id").agg(
+        pl.col("weight").sum().alias("weight"),
+        *[
+            pl.col("weight").filter(pl.col("source") == s).sum().alias(f"weight_{s}")
+            for s in sources
+        ],
+        pl.struct("latitude", "longitude").n_unique().cast(pl.Int64).alias("n_locations"),
     )
     return frame.join(weights, on="cluster_id", how="left")

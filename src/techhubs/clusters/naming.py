@@ -9,7 +9,7 @@ too. The cluster's ``population`` is the sum of its member cities' populations.
 
 *Assigned weight.* Each clustered location gives its weight to one member city
 of its own cluster within ``eps_km``: the one with the largest gravity
-``population / max(distance_km, 1)**2``, so a campus on the edge of a
+``population / max(distance_km, 1)``, so a campus on the edge of a
 metropolis counts for the metropolis rather than for a small suburb whose
 centre happens to be nearer. With no member city in reach the nearest city of
 any size in the table takes it (and becomes a member).
@@ -83,7 +83,7 @@ def name_clusters(
     ci_safe = np.where(valid, ci, 0)
     same = valid & (city_cluster[ci_safe] == cid[:, None])
     dist_km = np.maximum(np.asarray(chord_to_km(np.where(valid, cd, 0.0))), 1.0)
-    gravity = np.where(same, cpop[ci_safe] / dist_km**2, -1.0)
+    gravity = np.where(same, cpop[ci_safe] / dist_km, -1.0)
     best = np.argmax(gravity, axis=1)
     has = gravity[np.arange(best.size), best] >= 0
     assigned = np.where(has, ci_safe[np.arange(best.size), best], -1)
@@ -112,8 +112,10 @@ def name_clusters(
         pl.Series("pop", cpop[city_w["city"].to_numpy()].astype(np.int64)),
     ).sort(["cluster_id", "weight", "pop", "city_name"], descending=[False, True, True, False])
 
-    total = pl.DataFrame({"cluster_id": cid, "weight": w}).group_by("cluster_id").agg(
-        pl.col("weight").sum().alias("total")
+    total = (
+        pl.DataFrame({"cluster_id": cid, "weight": w})
+        .group_by("cluster_id")
+        .agg(pl.col("weight").sum().alias("total"))
     )
     ranked = city_w.join(total, on="cluster_id").with_columns(
         pl.int_range(pl.len()).over("cluster_id").alias("rank")
@@ -138,9 +140,7 @@ def name_clusters(
     return out.select("cluster_id", "name", "economies", "population", "members")
 
 
-def _economies(
-    lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: float
-) -> pl.DataFrame:
+def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: float) -> pl.DataFrame:
     places = load_cities(5000)
     tree = cKDTree(latlon_to_xyz(places["latitude"].to_numpy(), places["longitude"].to_numpy()))
     _, idx = tree.query(lxyz, k=1)

@@ -35,7 +35,7 @@ def latlon_to_xyz(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
     phi = np.radians(np.asarray(lat, dtype=np.float64))
     lam = np.radians(np.asarray(lon, dtype=np.float64))
     cphi = np.cos(phi)
-    out = np.empty(phi.shape + (3,), dtype=np.float64)
+    out = np.empty((*phi.shape, 3), dtype=np.float64)
     out[..., 0] = cphi * np.cos(lam)
     out[..., 1] = cphi * np.sin(lam)
     out[..., 2] = np.sin(phi)
