@@ -29,7 +29,9 @@ the antimeridian and at the poles (there are no seams on the unit sphere).
    sort or on thread timing.
 
 All comparisons are ``distance <= eps``, the convention of scikit-learn's
-``radius_neighbors``; the core test is ``summed weight >= min_weight``.
+``radius_neighbors``; the core test is ``summed weight >= min_weight`` up to a
+relative 1e-9 (:data:`WEIGHT_RTOL`), so that floating-point sums of fractional
+counts do not depend on the order in which they are added.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ import numpy.typing as npt
 from techhubs.geo.sphere import EARTH_RADIUS_KM
 
 _MAX_CELLS_PER_AXIS = (1 << 21) - 1  # three axes packed in one int64 key
+WEIGHT_RTOL = 1e-9
+"""Relative slack on ``min_weight``: sums of fractional counts (3 x 1/3) reach it
+whatever order they are added in. Far below any weight that matters (counts are
+multiples of 1/n with small n), so it changes no genuine decision."""
 _BLOCK = 256  # cells per parallel work item (dense cells make the load uneven)
 
 
@@ -234,28 +240,33 @@ def _neighbour_cells(
 
 
 @nb.njit(cache=True)
-def _box_gap2(x: float, y: float, z: float, key: int, ncell: int, side: float) -> float:
-    """Squared distance from a point to the box of the cell with ``key``."""
+def _box_gap2_far2(
+    x: float, y: float, z: float, key: int, ncell: int, side: float
+) -> tuple[float, float]:
+    """Squared distances from a point to the nearest and to the farthest point
+    of the box of the cell with ``key``."""
     iz = key % ncell
     iy = (key // ncell) % ncell
     ix = key // (ncell * ncell)
     g = 0.0
-    lo = ix * side - 1.0
-    if x < lo:
-        g += (lo - x) * (lo - x)
-    elif x > lo + side:
-        g += (x - lo - side) * (x - lo - side)
-    lo = iy * side - 1.0
-    if y < lo:
-        g += (lo - y) * (lo - y)
-    elif y > lo + side:
-        g += (y - lo - side) * (y - lo - side)
-    lo = iz * side - 1.0
-    if z < lo:
-        g += (lo - z) * (lo - z)
-    elif z > lo + side:
-        g += (z - lo - side) * (z - lo - side)
-    return g
+    f = 0.0
+    for axis in range(3):
+        if axis == 0:
+            v = x
+            lo = ix * side - 1.0
+        elif axis == 1:
+            v = y
+            lo = iy * side - 1.0
+        else:
+            v = z
+            lo = iz * side - 1.0
+        hi = lo + side
+        if v < lo:
+            g += (lo - v) * (lo - v)
+        elif v > hi:
+            g += (v - hi) * (v - hi)
+        f += max((v - lo) * (v - lo), (hi - v) * (hi - v))
+    return g, f
 
 
 @nb.njit(cache=True, parallel=True)
@@ -272,11 +283,15 @@ def _core_mask(
     r2: float,
     min_weight: float,
 ) -> npt.NDArray[np.bool_]:
+    """Core flag of every point. Neighbour cells that lie wholly within ``r`` of
+    a point count with their total weight; only cells cut by the sphere of
+    radius ``r`` are scanned point by point."""
     n = sx.shape[0]
     m = cw.shape[0]
     core = np.zeros(n, dtype=np.bool_)
     nblocks = (m + _BLOCK - 1) // _BLOCK
     for b in nb.prange(nblocks):
+        partial = np.empty(125, dtype=np.int64)
         for c in range(b * _BLOCK, min((b + 1) * _BLOCK, m)):
             if cw[c] >= min_weight:
                 for i in range(start[c], start[c + 1]):
@@ -292,11 +307,21 @@ def _core_mask(
                 y = sx[i, 1]
                 z = sx[i, 2]
                 s = 0.0
-                done = False
+                k = 0
                 for q in range(nptr[c], nptr[c + 1]):
                     d = nidx[q]
-                    if d != c and _box_gap2(x, y, z, ckey[d], ncell, side) > r2:
+                    g2, f2 = _box_gap2_far2(x, y, z, ckey[d], ncell, side)
+                    if g2 > r2:
                         continue
+                    if f2 <= r2:
+                        s += cw[d]
+                    else:
+                        partial[k] = d
+                        k += 1
+                done = s >= min_weight
+                q = 0
+                while q < k and not done:
+                    d = partial[q]
                     for j in range(start[d], start[d + 1]):
                         dx = sx[j, 0] - x
                         dy = sx[j, 1] - y
@@ -306,8 +331,7 @@ def _core_mask(
                             if s >= min_weight:
                                 done = True
                                 break
-                    if done:
-                        break
+                    q += 1
                 core[i] = done
     return core
 
@@ -505,7 +529,8 @@ def weighted_dbscan(
     del sk
     nptr, nidx = _neighbour_cells(ckey, ncell)
     r2 = chord * chord
-    core = _core_mask(sx, sw, start, ckey, cw, nptr, nidx, ncell, side, r2, float(min_weight))
+    threshold = float(min_weight) * (1.0 - WEIGHT_RTOL)
+    core = _core_mask(sx, sw, start, ckey, cw, nptr, nidx, ncell, side, r2, threshold)
     croot = _core_components(sx, core, start, nptr, nidx, r2)
     roots = _point_roots(sx, core, order, start, nptr, nidx, croot, r2)
     dense, tw, first = _number_clusters(roots, sw, order, start.shape[0] - 1)
