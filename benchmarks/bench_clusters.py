@@ -19,7 +19,7 @@ Per size the same points go to
   problem on the same points (every point counts 1): same geometry and work
   pattern, not the same answer.
 
-Each case runs in its own subprocess so peak memory (``ru_maxrss``) is per
+Each case runs in its own subprocess so peak memory (``VmHWM``) is per
 case; the numba kernels are compiled and warmed on 1,000 points before any
 timing (compilation is cached on disk, warming is outside the timed region).
 Times are medians over ``--repeats`` runs (scikit-learn: 1 run at >= 1M).
@@ -77,6 +77,17 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process image.
+
+    ``VmHWM`` is reset by ``exec``; ``ru_maxrss`` is not (on Linux it keeps the
+    parent's high-water mark from before the fork), so it is only the fallback.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
 
 
