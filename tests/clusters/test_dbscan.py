@@ -210,3 +210,15 @@ def test_bad_parameters_are_rejected(eps: float, mw: float) -> None:
 def test_tiny_radius_is_refused_clearly() -> None:
     with pytest.raises(ValueError, match="smallest supported radius"):
         WeightedDBSCAN(eps_km=0.001, min_weight=1).fit([0.0], [0.0])
+
+
+def test_fractional_counts_reach_min_weight_whatever_the_order() -> None:
+    # ten records of 0.1 at one place weigh 1; the float sum falls one ulp short
+    w = np.full(10, 0.1)
+    assert sum(w.tolist()) < 1.0
+    lat, lon = np.full(10, 5.0), np.full(10, 5.0)
+    est = WeightedDBSCAN(eps_km=1.0, min_weight=1).fit(lat, lon, w)
+    assert est.core_sample_mask_.all()
+    # the slack is 1e-9 relative, far below any real difference in weight
+    est = WeightedDBSCAN(eps_km=1.0, min_weight=1.000001).fit(lat, lon, w)
+    assert not est.core_sample_mask_.any()
