@@ -101,7 +101,7 @@ def point_sets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, flo
     return lat, lon, w, eps_km, min_weight
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(point_sets())
 def test_matches_sklearn_haversine_with_sample_weight(
     case: tuple[np.ndarray, np.ndarray, np.ndarray, float, int],

@@ -49,7 +49,10 @@ WEIGHT_RTOL = 1e-9
 """Relative slack on ``min_weight``: sums of fractional counts (3 x 1/3) reach it
 whatever order they are added in. Far below any weight that matters (counts are
 multiples of 1/n with small n), so it changes no genuine decision."""
-_BLOCK = 256  # cells per parallel work item (dense cells make the load uneven)
+_BLOCK = 256
+_SERIAL_BELOW = 50_000
+"""Below this many points the kernels run on one thread: waking a thread team
+costs more than the work (milliseconds per parallel region on a busy machine)."""  # cells per parallel work item (dense cells make the load uneven)
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
@@ -521,6 +524,25 @@ def weighted_dbscan(
     ncell = math.floor(2.0 / side) + 1
     if ncell > _MAX_CELLS_PER_AXIS:
         raise ValueError(f"eps_km={eps_km} is below the smallest supported radius (0.011 km)")
+    if n < _SERIAL_BELOW:
+        previous = nb.get_num_threads()
+        nb.set_num_threads(1)
+        try:
+            return _run(lat, lon, weight, side, ncell, chord, min_weight)
+        finally:
+            nb.set_num_threads(previous)
+    return _run(lat, lon, weight, side, ncell, chord, min_weight)
+
+
+def _run(
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.float64],
+    side: float,
+    ncell: int,
+    chord: float,
+    min_weight: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     xyz, keys = _xyz_and_keys(lat, lon, side, ncell)
     order = np.argsort(keys).astype(np.int64, copy=False)
     sx, sw, sk = _gather(xyz, weight, keys, order)
