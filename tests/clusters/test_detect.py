@@ -155,9 +155,12 @@ def test_panel_frame_layout(result: ClusterResult) -> None:
 
 
 def test_merge_threshold_controls_merging(hubs: pl.DataFrame) -> None:
-    # at threshold 1.0 only full overlap merges: the Shenzhen patents cluster
-    # lies entirely in the publications cluster's core area, so it still merges;
-    # with the publications moved away nothing overlaps
+    # the Shenzhen patents cluster lies wholly in the publications cluster's core
+    # area: it merges even when full overlap is required
+    strict = find_clusters(hubs, eps_km=10, min_weight=20, merge_threshold=1.0, name=False)
+    assert strict.clusters.height == 3
+    assert strict.clusters.filter(pl.col("weight_publications") > 0)["weight_patents"][0] == 400
+    # with the publications moved 5 degrees north nothing overlaps: 4 clusters
     moved = hubs.with_columns(
         pl.when(pl.col("source") == "publications")
         .then(pl.col("latitude") + 5.0)
@@ -167,6 +170,17 @@ def test_merge_threshold_controls_merging(hubs: pl.DataFrame) -> None:
     res = find_clusters(moved, eps_km=10, min_weight=20, name=False)
     assert res.clusters.height == 4
     assert (res.clusters["weight_patents"] * res.clusters["weight_publications"]).sum() == 0
+    assert res.clusters["name"].is_null().all()
+
+
+def test_precision_none_keeps_coordinates(hubs: pl.DataFrame) -> None:
+    exact = find_clusters(hubs, eps_km=10, min_weight=20, precision=None, name=False)
+    assert exact.assignment.height == hubs.unique(["latitude", "longitude", "source"]).height
+    coarse = find_clusters(hubs, eps_km=10, min_weight=20, precision=1, name=False)
+    assert coarse.assignment.height < 200
+    lat = coarse.assignment["latitude"].to_numpy()
+    assert (np.floor(lat * 10 + 0.5) / 10 == lat).all()  # already on the 0.1 degree grid
+    assert coarse.params["precision"] == 1
 
 
 def test_merge_rule_threshold_semantics() -> None:
