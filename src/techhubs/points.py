@@ -194,16 +194,20 @@ def round_locations(
         raise ValueError(f"precision must be between 0 and 12 decimal digits, got {precision}")
     scale = float(10**precision)
     keys = [c for c in by if c in points.columns]
-    rounded = points.select(
-        ((pl.col("latitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("latitude"),
-        ((pl.col("longitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("longitude"),
-        *[pl.col(c) for c in keys],
-        pl.col("weight").cast(pl.Float64),
-    )
     group = [*keys, "latitude", "longitude"]
     return (
-        rounded.group_by(group)
+        points.lazy()
+        .select(
+            ((pl.col("latitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("latitude"),
+            ((pl.col("longitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias(
+                "longitude"
+            ),
+            *[pl.col(c) for c in keys],
+            pl.col("weight").cast(pl.Float64),
+        )
+        .group_by(group)
         .agg(pl.col("weight").sum(), pl.len().cast(pl.Int64).alias("n_records"))
         .sort(group, nulls_last=True)
         .select("latitude", "longitude", *keys, "weight", "n_records")
+        .collect()
     )

@@ -230,10 +230,12 @@ def _locations(points: pl.DataFrame, precision: int | None) -> pl.DataFrame:
     keys = [c for c in by if c in points.columns]
     group = [*keys, "latitude", "longitude"]
     return (
-        points.group_by(group)
+        points.lazy()
+        .group_by(group)
         .agg(pl.col("weight").sum(), pl.len().cast(pl.Int64).alias("n_records"))
         .sort(group, nulls_last=True)
         .select("latitude", "longitude", *keys, "weight", "n_records")
+        .collect()
     )
 
 
@@ -322,9 +324,11 @@ def find_clusters(
 
     # one row per (source, location), sorted so results do not depend on input order
     per_source = (
-        locs.group_by("source", "latitude", "longitude")
+        locs.lazy()
+        .group_by("source", "latitude", "longitude")
         .agg(pl.col("weight").sum())
         .sort("source", "latitude", "longitude")
+        .collect()
     )
     frames: list[pl.DataFrame] = []
     for s in sources:
