@@ -273,3 +273,15 @@ def test_progress_callback_sees_every_step(hubs: pl.DataFrame) -> None:
     find_clusters(hubs, eps_km=10, min_weight=20, progress=lambda s, d, t: seen.append((s, d, t)))
     assert [d for _, d, _ in seen] == list(range(1, seen[-1][2] + 1))
     assert any("clustered patents" in s for s, _, _ in seen)
+
+
+def test_all_noise_gives_empty_tables_with_the_contract_schema() -> None:
+    pts = pl.DataFrame(
+        {"latitude": [1.0, 20.0], "longitude": [1.0, 30.0], "weight": [1.0, 1.0], "source": "vc"}
+    )
+    res = find_clusters(pts, min_weight=5)
+    assert res.clusters.height == 0 and "weight_vc" in res.clusters.columns
+    assert res.assignment["cluster_id"].null_count() == 2
+    panel = res.to_panel_frame()
+    assert panel.height == 0 and panel.schema["unit_id"] == pl.Utf8
+    assert res.world_totals == {"vc": 2.0}

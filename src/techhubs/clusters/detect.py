@@ -65,6 +65,11 @@ class WeightedDBSCAN:
     Labels are 0, 1, ... by decreasing total cluster weight (ties: the cluster
     holding the lowest input index first), so they are reproducible.
 
+    Cost is near-linear for real activity data; the one quadratic corner is two
+    neighbouring grid cells that each hold a huge stack of identical points
+    without being connected. Aggregate exact duplicates first (summing their
+    weights), as :func:`find_clusters` does with rounded locations.
+
     Parameters
     ----------
     eps_km:
@@ -175,7 +180,7 @@ class ClusterResult:
         c = self.clusters
         return pl.DataFrame(
             {
-                "unit_id": self.unit_ids(),
+                "unit_id": pl.Series(self.unit_ids(), dtype=pl.Utf8),
                 "name": c["name"],
                 "economies": c["economies"].list.join("/"),
                 "latitude": c["latitude"],
