@@ -47,6 +47,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from techhubs.errors import DataError
@@ -64,13 +65,17 @@ RESULT_COLUMNS: dict[str, pl.DataType] = {
 }
 _QUERY_COLUMNS = ("city", "region", "country")
 PROMINENCE_ALT_WEIGHT = 1.0
+AGGLOMERATION_WEIGHT = 0.5
+AGGLOMERATION_RADIUS_KM = 25.0
+_EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
 
 _SUFFIXES = re.compile(
     r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
     r"|prefecture|province|regency)$"
 )
+_PRIMARY_SUFFIX = re.compile(r" (city|ku|shi|si|gu|ward)$")
 _PREFIXES = re.compile(
     r"^((city|town|municipality|village|district|county) of|kabupaten|kota|kecamatan|distrito de)\s"
 )
@@ -209,7 +214,14 @@ class Geocoder:
     # -- gazetteer indexes -------------------------------------------------
     @functools.cached_property
     def _cities(self) -> pl.DataFrame:
-        return load_cities(self.min_population).select(
+        cities = load_cities(self.min_population)
+        metro = _agglomeration_population(
+            cities["latitude"].to_numpy(),
+            cities["longitude"].to_numpy(),
+            cities["population"].to_numpy(),
+            AGGLOMERATION_RADIUS_KM,
+        )
+        return cities.with_columns(pl.Series("metro_population", metro)).select(
             "geonameid",
             "name",
             "country_code",
@@ -222,6 +234,13 @@ class Geocoder:
                 (pl.col("population") + 10).log10()
                 + PROMINENCE_ALT_WEIGHT * (pl.col("alternatenames").list.len() + 1).log10()
             ).alias("prominence"),
+            # Prominence plus the weight of the agglomeration around the place:
+            # among homonyms, organisations sit in the big metro far more often.
+            (
+                (pl.col("population") + 10).log10()
+                + PROMINENCE_ALT_WEIGHT * (pl.col("alternatenames").list.len() + 1).log10()
+                + AGGLOMERATION_WEIGHT * (pl.col("metro_population") + 10).log10()
+            ).alias("score"),
         )
 
     @functools.cached_property
@@ -244,8 +263,14 @@ class Geocoder:
                 ).explode("text"),
             ]
         )
+        keyed = names.with_columns(normalize_expr(pl.col("text")).alias("key"))
+        # "Minato City", "Hakusan-shi": the primary name carries an administrative
+        # suffix that queries often leave out; its stem counts as the primary name.
+        stems = keyed.filter(pl.col("kind") == 0).with_columns(
+            pl.col("key").str.replace(_PRIMARY_SUFFIX.pattern, "").alias("key")
+        )
         return (
-            names.with_columns(normalize_expr(pl.col("text")).alias("key"))
+            pl.concat([keyed, stems.filter(pl.col("key").str.len_chars() >= 3)])
             .filter(pl.col("key") != "")
             .group_by("key", "country_code", "geonameid")
             .agg(pl.col("kind").min())
@@ -462,7 +487,7 @@ class Geocoder:
         # Best candidate per triple: in region, then the text as given, then primary
         # name over alternate, then prominence.
         ranked = candidates.sort(
-            ["in_region", "variant", "kind", "prominence", "geonameid"],
+            ["in_region", "variant", "kind", "score", "geonameid"],
             descending=[True, False, False, True, False],
         )
         counts = candidates.group_by(list(_QUERY_COLUMNS)).agg(
@@ -533,7 +558,7 @@ class Geocoder:
             cands = area.filter(pl.col("key").str.starts_with(city_key + " "))
         if cands is None or cands.height == 0:
             return None
-        row = cands.sort(["prominence", "geonameid"], descending=[True, False]).row(0, named=True)
+        row = cands.sort(["score", "geonameid"], descending=[True, False]).row(0, named=True)
         return _result(row, 0.7, "partial")
 
     def _fuzzy(self, city_key: str, iso: str, admin1: str | None) -> tuple[object, ...] | None:
@@ -555,7 +580,7 @@ class Geocoder:
             cands = cands.filter(pl.col("admin1_code") == admin1)
         if cands.height == 0:
             return None
-        row = cands.sort(["prominence", "geonameid"], descending=[True, False]).row(0, named=True)
+        row = cands.sort(["score", "geonameid"], descending=[True, False]).row(0, named=True)
         confidence = round(0.5 + 0.3 * (score - cutoff) / (100.0 - cutoff), 4)
         return _result(row, confidence, "fuzzy")
 
@@ -592,6 +617,28 @@ def _city_variants(key: str) -> list[str]:
         if alt != key and alt not in variants:
             variants.append(alt)
     return variants
+
+
+def _agglomeration_population(
+    lat: np.ndarray, lon: np.ndarray, population: np.ndarray, radius_km: float
+) -> np.ndarray:
+    """Total population of the gazetteer places within ``radius_km`` of each place.
+
+    Points go on the unit sphere (x, y, z) so that a k-d tree ball query with
+    the chord length of ``radius_km`` is an exact great-circle radius query.
+    """
+    from scipy.spatial import cKDTree
+
+    phi, lam = np.radians(lat), np.radians(lon)
+    xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+    chord = 2.0 * np.sin(radius_km / _EARTH_RADIUS_KM / 2.0)
+    tree = cKDTree(xyz)
+    pairs = tree.query_pairs(chord, output_type="ndarray")
+    pop = population.astype(np.float64)
+    total = pop.copy()
+    np.add.at(total, pairs[:, 0], pop[pairs[:, 1]])
+    np.add.at(total, pairs[:, 1], pop[pairs[:, 0]])
+    return total
 
 
 def _admin1_names_from_cache() -> dict[tuple[str, str], str]:
