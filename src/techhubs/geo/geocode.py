@@ -80,6 +80,13 @@ _PREFIXES = re.compile(
     r"^((city|town|municipality|village|district|county) of|kabupaten|kota|kecamatan|distrito de)\s"
 )
 
+# Words that never identify a place on their own (a compound's part must not be one).
+_GENERIC_WORDS = frozenset(
+    "north south east west upper lower old new saint sainte santa santo sao port fort"
+    " mount lake grand great little city town village park center centre county district"
+    " region province island islands national base station valley beach bay river"
+    " airport university campus hills heights springs falls".split()
+)
 _DIRECTIONAL = re.compile(r"^(north|south|east|west|upper|lower|old) ")
 _GENERIC_SUFFIX = re.compile(
     r" (hills|village|square|park|heights|township|center|centre|station)$"
@@ -616,6 +623,15 @@ def _city_variants(key: str) -> list[str]:
         alt = pattern.sub(replacement, key, count=1)
         if alt != key and alt not in variants:
             variants.append(alt)
+    # Compound names ("Evry-Courcouronnes", a merged commune; "Le Chesnay-Rocquencourt"):
+    # leading runs of words, longest first, then trailing runs. They rank last, so
+    # they only decide when no fuller spelling exists in the gazetteer.
+    tokens = key.split(" ")
+    for part in [" ".join(tokens[:k]) for k in range(len(tokens) - 1, 0, -1)] + [
+        " ".join(tokens[k:]) for k in range(1, len(tokens))
+    ]:
+        if len(part) >= 4 and part not in _GENERIC_WORDS and part not in variants:
+            variants.append(part)
     return variants
 
 
