@@ -69,7 +69,10 @@ AGGLOMERATION_WEIGHT = 0.5
 AGGLOMERATION_RADIUS_KM = 25.0
 _EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 2
+_INDEX_VERSION = 3
+# Kind of a name in the index: alias table, primary name (or its stem), alternate name.
+_ALIAS_KIND = -1
+_ALIAS_FILE = "place_aliases.csv"
 
 _SUFFIXES = re.compile(
     r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
@@ -102,6 +105,9 @@ _VARIANTS = (
     (re.compile(r"^saint "), "st "),
     (re.compile(r"^fort "), "ft "),
     (re.compile(r"^mount "), "mt "),
+    (re.compile(r" afb$"), " air force base"),
+    (re.compile(r" sfb$"), " space force base"),
+    (re.compile(r"^nas "), "naval air station "),
 )
 
 # Country spellings that GeoNames' country table does not carry itself.
@@ -276,8 +282,15 @@ class Geocoder:
         stems = keyed.filter(pl.col("kind") == 0).with_columns(
             pl.col("key").str.replace(_PRIMARY_SUFFIX.pattern, "").alias("key")
         )
+        aliases = load_aliases().select(
+            "geonameid",
+            "country_code",
+            pl.col("alias").alias("text"),
+            pl.lit(_ALIAS_KIND, pl.Int8).alias("kind"),
+            normalize_expr(pl.col("alias")).alias("key"),
+        )
         return (
-            pl.concat([keyed, stems.filter(pl.col("key").str.len_chars() >= 3)])
+            pl.concat([keyed, stems.filter(pl.col("key").str.len_chars() >= 3), aliases])
             .filter(pl.col("key") != "")
             .group_by("key", "country_code", "geonameid")
             .agg(pl.col("kind").min())
@@ -469,8 +482,8 @@ class Geocoder:
                 # "Brooklyn, New York": the qualifier may name the region.
                 admin1 = self._region_lookup.get((iso, city_key.split(", ", 1)[1]))
             meta[(city_key, region_key, country_key)] = (iso, admin1)
-            for rank, variant in enumerate(_city_variants(city_key)):
-                rows.append((city_key, region_key, country_key, variant, rank, iso, admin1))
+            for rank, (variant, part) in enumerate(_city_variants(city_key)):
+                rows.append((city_key, region_key, country_key, variant, rank, part, iso, admin1))
         queries = pl.DataFrame(
             rows,
             schema={
@@ -479,6 +492,7 @@ class Geocoder:
                 "country": pl.Utf8,
                 "key": pl.Utf8,
                 "variant": pl.Int32,
+                "compound": pl.Boolean,
                 "iso": pl.Utf8,
                 "admin1": pl.Utf8,
             },
@@ -491,11 +505,11 @@ class Geocoder:
             .fill_null(False)
             .alias("in_region")
         )
-        # Best candidate per triple: in region, then the text as given, then primary
-        # name over alternate, then prominence.
+        # Best candidate per triple: the whole name before a part of it, in region,
+        # then the text as given, then alias, primary name, alternate name, then score.
         ranked = candidates.sort(
-            ["in_region", "variant", "kind", "score", "geonameid"],
-            descending=[True, False, False, True, False],
+            ["compound", "in_region", "variant", "kind", "score", "geonameid"],
+            descending=[False, True, False, False, True, False],
         )
         counts = candidates.group_by(list(_QUERY_COLUMNS)).agg(
             pl.col("geonameid").n_unique().alias("n_candidates"),
@@ -511,7 +525,11 @@ class Geocoder:
             triple = (row["city"], row["region"], row["country"])
             if row["admin1"] is not None and not row["any_in_region"]:
                 continue  # try fuzzy within the region first, see below
-            if row["in_region"] or row["n_candidates"] == 1:
+            if row["compound"]:
+                match, conf = "compound", 0.6
+            elif row["kind"] == _ALIAS_KIND:
+                match, conf = "alias", 0.9
+            elif row["in_region"] or row["n_candidates"] == 1:
                 match, conf = ("exact", 1.0) if row["kind"] == 0 else ("alternate", 0.95)
             else:
                 match, conf = "population", 0.85
@@ -608,13 +626,16 @@ def _result(row: dict[str, object], confidence: float, match: str) -> tuple[obje
     )
 
 
-def _city_variants(key: str) -> list[str]:
-    """The normalised key and spelling variants worth an exact lookup."""
+def _city_variants(key: str) -> list[tuple[str, bool]]:
+    """The normalised key and spelling variants worth an exact lookup.
+
+    Each variant comes with a flag: ``True`` for a part of a compound name.
+    """
     if not key:
         return []
     if ", " in key:
         head, tail = key.split(", ", 1)
-        return [head, f"{head} {tail}", *_city_variants(head)[1:]]
+        return [(head, False), (f"{head} {tail}", False), *_city_variants(head)[1:]]
     variants = [key]
     bare = _PREFIXES.sub("", _SUFFIXES.sub("", key))
     if bare and bare != key:
@@ -627,12 +648,13 @@ def _city_variants(key: str) -> list[str]:
     # leading runs of words, longest first, then trailing runs. They rank last, so
     # they only decide when no fuller spelling exists in the gazetteer.
     tokens = key.split(" ")
+    parts: list[str] = []
     for part in [" ".join(tokens[:k]) for k in range(len(tokens) - 1, 0, -1)] + [
         " ".join(tokens[k:]) for k in range(1, len(tokens))
     ]:
-        if len(part) >= 4 and part not in _GENERIC_WORDS and part not in variants:
-            variants.append(part)
-    return variants
+        if len(part) >= 4 and part not in _GENERIC_WORDS and part not in variants + parts:
+            parts.append(part)
+    return [(v, False) for v in variants] + [(p, True) for p in parts]
 
 
 def _agglomeration_population(
@@ -672,6 +694,36 @@ def _admin1_names_from_cache() -> dict[tuple[str, str], str]:
             for name in parts[1:3]:
                 lookup[(country, normalize(name))] = code
     return lookup
+
+
+@functools.cache
+def load_aliases() -> pl.DataFrame:
+    """The alias table ``geo/data/place_aliases.csv``: notable non-municipal places.
+
+    Columns ``alias, country_code, geonameid, place, reason``: a science park,
+    campus or military base that is not a GeoNames populated place, mapped to
+    the populated place it lies in (``place`` names it, ``reason`` says why).
+    """
+    from importlib.resources import files
+
+    resource = files("techhubs.geo") / "data" / _ALIAS_FILE
+    schema = {
+        "alias": pl.Utf8,
+        "country_code": pl.Utf8,
+        "geonameid": pl.Int64,
+        "place": pl.Utf8,
+        "reason": pl.Utf8,
+    }
+    try:
+        table = pl.read_csv(resource.read_bytes(), schema=schema)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(
+            f"cannot read the place alias table: {exc}", file=_ALIAS_FILE
+        ) from exc
+    for line, row in enumerate(table.iter_rows(named=True), start=2):
+        if not all(row.values()):
+            raise DataError("empty field in the place alias table", file=_ALIAS_FILE, line=line)
+    return table
 
 
 @functools.cache
