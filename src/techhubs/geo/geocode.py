@@ -78,7 +78,12 @@ _SUFFIXES = re.compile(
     r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
     r"|prefecture|province|regency)$"
 )
-_PRIMARY_SUFFIX = re.compile(r" (city|ku|shi|si|gu|ward)$")
+# Administrative designations that follow a name ("Nerima-ku", "Suwon-si", "Jung-gu").
+_PRIMARY_SUFFIX = re.compile(r" (ku|shi|si|gu|ward)$")
+# In East Asian gazetteers "City" translates such a designation (市, 区, 시):
+# "Minato City" is the ward Minato. Elsewhere it belongs to the name (Kansas City).
+_PRIMARY_SUFFIX_CITY = re.compile(r" (ku|shi|si|gu|ward|city)$")
+_CITY_DESIGNATION_COUNTRIES = frozenset({"JP", "KR", "KP", "CN", "TW"})
 _PREFIXES = re.compile(
     r"^((city|town|municipality|village|district|county) of|kabupaten|kota|kecamatan|distrito de)\s"
 )
@@ -88,7 +93,7 @@ _GENERIC_WORDS = frozenset(
     "north south east west upper lower old new saint sainte santa santo sao port fort"
     " mount lake grand great little city town village park center centre county district"
     " region province island islands national base station valley beach bay river"
-    " airport university campus hills heights springs falls".split()
+    " airport university campus hills heights springs falls other".split()
 )
 _DIRECTIONAL = re.compile(r"^(north|south|east|west|upper|lower|old) ")
 _GENERIC_SUFFIX = re.compile(
@@ -280,7 +285,10 @@ class Geocoder:
         # "Minato City", "Hakusan-shi": the primary name carries an administrative
         # suffix that queries often leave out; its stem counts as the primary name.
         stems = keyed.filter(pl.col("kind") == 0).with_columns(
-            pl.col("key").str.replace(_PRIMARY_SUFFIX.pattern, "").alias("key")
+            pl.when(pl.col("country_code").is_in(list(_CITY_DESIGNATION_COUNTRIES)))
+            .then(pl.col("key").str.replace(_PRIMARY_SUFFIX_CITY.pattern, ""))
+            .otherwise(pl.col("key").str.replace(_PRIMARY_SUFFIX.pattern, ""))
+            .alias("key")
         )
         aliases = load_aliases().select(
             "geonameid",
@@ -483,6 +491,8 @@ class Geocoder:
                 admin1 = self._region_lookup.get((iso, city_key.split(", ", 1)[1]))
             meta[(city_key, region_key, country_key)] = (iso, admin1)
             for rank, (variant, part) in enumerate(_city_variants(city_key)):
+                if part and (iso, variant) in self._region_lookup:
+                    continue  # "California - Other": a region name is no city
                 rows.append((city_key, region_key, country_key, variant, rank, part, iso, admin1))
         queries = pl.DataFrame(
             rows,
