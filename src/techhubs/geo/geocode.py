@@ -83,6 +83,9 @@ _PRIMARY_SUFFIX = re.compile(r" (ku|shi|si|gu|ward)$")
 # In East Asian gazetteers "City" translates such a designation (市, 区, 시):
 # "Minato City" is the ward Minato. Elsewhere it belongs to the name (Kansas City).
 _PRIMARY_SUFFIX_CITY = re.compile(r" (ku|shi|si|gu|ward|city)$")
+# A distinguishing qualifier after a place name: in parentheses, or a river or
+# region after a German or English preposition.
+_QUALIFIER = re.compile(r"\s*\(.*\)$|\s+(am|an der|an den|im|in der|ob der|upon)\s+\S.*$")
 _CITY_DESIGNATION_COUNTRIES = frozenset({"JP", "KR", "KP", "CN", "TW"})
 _PREFIXES = re.compile(
     r"^((city|town|municipality|village|district|county) of|kabupaten|kota|kecamatan|distrito de)\s"
@@ -303,6 +306,12 @@ class Geocoder:
             .otherwise(pl.col("key").str.replace(_PRIMARY_SUFFIX.pattern, ""))
             .alias("key")
         )
+        # "Halle (Saale)", "Frankfurt am Main", "Newcastle upon Tyne": a qualifier that
+        # tells homonyms apart; the bare name is what most texts write.
+        qualified = keyed.filter(pl.col("kind") == 0).with_columns(
+            normalize_expr(pl.col("text").str.replace(_QUALIFIER.pattern, "")).alias("key")
+        )
+        stems = pl.concat([stems, qualified])
         aliases = load_aliases().select(
             "geonameid",
             "country_code",
