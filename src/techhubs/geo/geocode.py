@@ -69,7 +69,7 @@ AGGLOMERATION_WEIGHT = 0.5
 AGGLOMERATION_RADIUS_KM = 25.0
 _EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 4
+_INDEX_VERSION = 5
 # Kind of a name in the index: alias table, primary name (or its stem), alternate name.
 _ALIAS_KIND = -1
 _ALIAS_FILE = "place_aliases.csv"
@@ -120,6 +120,8 @@ _VARIANTS = (
     (re.compile(r" afb$"), " air force base"),
     (re.compile(r" sfb$"), " space force base"),
     (re.compile(r"^nas "), "naval air station "),
+    (re.compile(r" air force base$"), " afb"),
+    (re.compile(r" space force base$"), " sfb"),
 )
 
 # Country spellings that GeoNames' country table does not carry itself.
@@ -539,6 +541,10 @@ class Geocoder:
             (pl.col("admin1").is_not_null() & (pl.col("admin1_code") == pl.col("admin1")))
             .fill_null(False)
             .alias("in_region")
+        )
+        # Parts of a compound name only count when the whole name has no candidate.
+        candidates = candidates.filter(
+            pl.col("compound").not_() | pl.col("compound").all().over(list(_QUERY_COLUMNS))
         )
         # Best candidate per triple: the whole name before a part of it, in region,
         # then the text as given, then alias, primary name, alternate name, then score.
