@@ -93,14 +93,80 @@ _PREFIXES = re.compile(
 
 # Words that never identify a place on their own (a compound's part must not be one).
 _GENERIC_WORDS = frozenset(
-    "north south east west upper lower old new saint sainte santa santo sao port fort"
-    " mount lake grand great little city town village park center centre county district"
-    " region province island islands national base station valley beach bay river"
-    " airport university campus hills heights springs falls other forest landing"
-    # Indonesian, Japanese, Persian, Dutch, Polish, Spanish words for directions
-    # and administrative units ("Kota Administrasi Jakarta Utara", "Kokura-kita Ku").
-    " kota kabupaten kecamatan kelurahan desa administrasi utara selatan barat timur"
-    " tengah higashi nishi minami kita naka chuo shahrestan gemeente gmina provincia".split()
+    (
+        "north",
+        "south",
+        "east",
+        "west",
+        "upper",
+        "lower",
+        "old",
+        "new",
+        "saint",
+        "sainte",
+        "santa",
+        "santo",
+        "sao",
+        "port",
+        "fort",
+        "mount",
+        "lake",
+        "grand",
+        "great",
+        "little",
+        "city",
+        "town",
+        "village",
+        "park",
+        "center",
+        "centre",
+        "county",
+        "district",
+        "region",
+        "province",
+        "island",
+        "islands",
+        "national",
+        "base",
+        "station",
+        "valley",
+        "beach",
+        "bay",
+        "river",
+        "airport",
+        "university",
+        "campus",
+        "hills",
+        "heights",
+        "springs",
+        "falls",
+        "other",
+        "forest",
+        "landing",
+        # Indonesian, Japanese, Persian, Dutch, Polish, Spanish words for directions
+        # and administrative units ("Kota Administrasi Jakarta Utara", "Kokura-kita Ku").
+        "kota",
+        "kabupaten",
+        "kecamatan",
+        "kelurahan",
+        "desa",
+        "administrasi",
+        "utara",
+        "selatan",
+        "barat",
+        "timur",
+        "tengah",
+        "higashi",
+        "nishi",
+        "minami",
+        "kita",
+        "naka",
+        "chuo",
+        "shahrestan",
+        "gemeente",
+        "gmina",
+        "provincia",
+    )
 )
 _DIRECTIONAL = re.compile(r"^(north|south|east|west|upper|lower|old) ")
 _GENERIC_SUFFIX = re.compile(
@@ -759,9 +825,7 @@ def load_aliases() -> pl.DataFrame:
     try:
         table = pl.read_csv(resource.read_bytes(), schema=schema)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(
-            f"cannot read the place alias table: {exc}", file=_ALIAS_FILE
-        ) from exc
+        raise DataError(f"cannot read the place alias table: {exc}", file=_ALIAS_FILE) from exc
     for line, row in enumerate(table.iter_rows(named=True), start=2):
         if not all(row.values()):
             raise DataError("empty field in the place alias table", file=_ALIAS_FILE, line=line)
