@@ -10,13 +10,50 @@ confidence in ``[0, 1]``:
 2. The country is an ISO 3166 alpha-2 or alpha-3 code or a country name.
    The region is an admin1 code (US state codes are GeoNames' US admin1 codes)
    or a US state name.
-3. The city is looked up, exactly, among GeoNames names *and* alternate names
-   of that country. Among several candidates the one in the given region wins,
-   then the most populous. Common abbreviations (``St.`` -> Saint, ``Ft.`` ->
-   Fort, ``Mt.`` -> Mount) and trailing ``, XX`` qualifiers are tried as
-   variants.
-4. Strings that have no exact match fall back to fuzzy matching (rapidfuzz)
-   among names of the same country, and of the same region when it is known.
+3. The city is looked up, exactly, in a name index of that country that holds:
+
+   * GeoNames primary names and alternate names;
+   * the stem of a primary name that ends in an administrative designation
+     (``Nerima-ku``, ``Suwon-si``, ``Jung-gu``, ``-shi``, ``Ward``), and of
+     ``X City`` in Japan, Korea, China and Taiwan only, where "City"
+     translates such a designation (``Minato City`` is the Tokyo ward
+     Minato); elsewhere "City" is part of the name (Kansas City, Junction City).
+     Stems count as primary names;
+   * the bare name of a qualified primary name (``Halle (Saale)``,
+     ``Frankfurt am Main``, ``Newcastle upon Tyne``): the qualifier only
+     separates homonyms, and most texts leave it out. Also a primary name;
+   * a small alias table, ``geo/data/place_aliases.csv``: notable science parks,
+     campuses and military bases that are not GeoNames populated places
+     (Sophia Antipolis -> Valbonne, Research Triangle Park -> Durham), each row
+     with the GeoNames id of the place it lies in and the reason. An alias
+     beats a gazetteer name; its confidence is 0.9.
+
+   Spelling variants are tried too: ``St.`` -> Saint, ``Ft.`` -> Fort,
+   ``Mt.`` -> Mount, ``AFB``/``SFB`` <-> Air/Space Force Base, ``NAS`` ->
+   Naval Air Station, generic suffixes and prefixes (``-shi``, ``Kabupaten``,
+   ``City of``) dropped, and a trailing ``, XX`` qualifier.
+4. Among several candidates: the one in the given region wins, then the text
+   as given over a variant, then alias, primary name, alternate name, then the
+   highest *score* = log10(population + 10) + log10(alternate names + 1)
+   + 0.5 log10(agglomeration + 10), where the agglomeration is the population
+   of every gazetteer place within 25 km (a k-d tree on unit-sphere xyz).
+   Research and business activity concentrates in big metros: among the 10,800
+   ambiguous ROR names (no region), the agglomeration term turned 9,795 right
+   choices into 9,888; a heavier weight or another radius (15, 40 km) changed
+   that by less than 0.1 %. A primary name still beats an alternate name:
+   letting a far more prominent alternate-name match win lost as many records
+   as it gained (alternate names include neighbourhoods and historic names).
+5. Compound names with no candidate fall back to their leading runs of words,
+   longest first, then their trailing runs (``Evry-Courcouronnes`` -> Evry,
+   a merged commune; ``Le Chesnay-Rocquencourt`` -> Le Chesnay). A part is
+   never a region name of the country (``California - Other``) nor made only
+   of generic words (``National Park``, ``Utara``, ``Higashi``). Confidence 0.6.
+6. Strings with no candidate fall back to a partial match (a directional
+   prefix or generic suffix dropped), then to fuzzy matching (rapidfuzz) among
+   primary names of the same region (cutoff 80) or country (cutoff 90: a
+   country holds tens of thousands of names and a looser cutoff mostly finds
+   a different place). What is still not found stays unresolved: no fallback
+   to a region or country centroid.
 
 Resolution is vectorised over the *unique* query triples (a Polars join, not a
 row loop), and resolved triples are kept in an in-memory cache that can be
@@ -29,9 +66,11 @@ match           confidence  meaning
 ==============  ==========  =====================================================
 exact           1.00        primary name, region matches (or the only candidate)
 alternate       0.95        alternate name, region matches (or only candidate)
-population      0.85        several candidates, no region to decide, most populous
+alias           0.90        the alias table names the place
+population      0.85        several candidates, no region to decide, best score
 partial         0.70        a directional prefix or generic suffix dropped, or a
                             GeoNames name that starts with the whole query
+compound        0.60        a leading or trailing run of words of the name
 other-region    0.50        region given, but the name exists only elsewhere
 fuzzy           0.5-0.8     fuzzy name match, scaled by the similarity score
 unresolved      0.00        nothing found (all place columns null)
@@ -69,7 +108,7 @@ AGGLOMERATION_WEIGHT = 0.5
 AGGLOMERATION_RADIUS_KM = 25.0
 _EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 5
+_INDEX_VERSION = 6
 # Kind of a name in the index: alias table, primary name (or its stem), alternate name.
 _ALIAS_KIND = -1
 _ALIAS_FILE = "place_aliases.csv"
