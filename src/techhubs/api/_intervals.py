@@ -1,0 +1,40 @@
+"""Rank intervals for the API and the report, from :mod:`techhubs.robustness`.
+
+This is the one place that imports the robustness layer; everything else asks
+:func:`available` and :func:`rank_interval_table`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from techhubs.errors import ComputationError
+
+try:  # the robustness layer is an optional part of an installation being assembled
+    from techhubs.robustness import UncertaintySpec, rank_intervals
+except ImportError:  # pragma: no cover - exercised only without techhubs.robustness
+    UncertaintySpec = None
+    rank_intervals = None
+
+INTERVAL_COLUMNS = ("unit_id", "median_rank", "rank_p05", "rank_p95", "p_top10")
+
+
+def available() -> bool:
+    return rank_intervals is not None
+
+
+def rank_interval_table(composite: Any, runs: int, weight_uncertainty: float,
+                        seed: int) -> pl.DataFrame:
+    """Monte Carlo rank intervals under weight uncertainty (``weights`` +/- a share).
+
+    Returns ``unit_id, median_rank, rank_p05, rank_p95, p_top10``.
+    """
+    if rank_intervals is None or UncertaintySpec is None:
+        raise ComputationError(
+            "rank intervals need techhubs.robustness, which this installation lacks",
+            key="intervals", hint="ask without 'intervals', or install the full package")
+    result = rank_intervals(composite, UncertaintySpec(weights=weight_uncertainty),
+                            runs=runs, seed=seed)
+    return result.table.select(*INTERVAL_COLUMNS)

@@ -1,0 +1,229 @@
+"""Request and response models (pydantic): the OpenAPI schema at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Format = Literal["json", "csv", "parquet"]
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: what is wrong, where, and how to fix it."""
+
+    error: str = Field(description="error class, e.g. UnknownNameError, ValidationError")
+    message: str
+    key: str | None = Field(None, description="the offending parameter or field")
+    hint: str | None = None
+
+
+class IntervalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    runs: int = Field(200, ge=10, description="Monte Carlo runs (capped by the server limit)")
+    weight_uncertainty: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="each weight varies uniformly within +/- this share of its value")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class RerankRequest(BaseModel):
+    """A what-if ranking: other weights and/or methods, optionally with rank intervals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edition: str | None = Field(None, description="an edition or results name (GET /api/editions)")
+    method: str | None = Field(None, description="a method name (GET /api/methods)")
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="node code -> weight >= 0 (indicators or pillars)")
+    normalisation: str | None = Field(None, description="override the normalisation method")
+    aggregation: str | None = Field(None, description="override the aggregation method")
+    intervals: IntervalRequest | None = None
+
+
+class Edition(BaseModel):
+    name: str
+    kind: Literal["edition", "results", "synthetic"]
+    title: str
+    default_method: str
+    model_config = ConfigDict(extra="allow")
+
+
+class EditionList(BaseModel):
+    editions: list[Edition]
+
+
+class MethodSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+
+
+class MethodList(BaseModel):
+    methods: list[MethodSummary]
+
+
+class NodeInfo(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+    weight: float
+    kind: Literal["indicator", "pillar", "index"]
+    direction: int
+    unit: str
+    source: str
+    aggregation: str | None
+
+
+class MethodDetail(BaseModel):
+    name: str
+    title: str
+    description: str
+    nodes: list[NodeInfo]
+    steps: dict[str, dict[str, Any]]
+
+
+class RankingRow(BaseModel):
+    rank: int | None
+    unit_id: str
+    name: str
+    economies: list[str]
+    score: float | None
+    model_config = ConfigDict(extra="allow")
+
+
+class RankingResponse(BaseModel):
+    edition: str
+    method: str
+    n_units: int = Field(description="units in the full ranking, before filters")
+    indicators: list[str]
+    weights: dict[str, float]
+    provenance: dict[str, Any]
+    rows: list[RankingRow]
+
+
+class RerankRow(BaseModel):
+    rank: int | None
+    base_rank: int | None = Field(description="rank with the method's own weights")
+    unit_id: str
+    name: str
+    economies: list[str]
+    score: float | None
+    latitude: float | None
+    longitude: float | None
+    median_rank: float | None = None
+    rank_p05: float | None = None
+    rank_p95: float | None = None
+    p_top10: float | None = None
+
+
+class IntervalInfo(BaseModel):
+    runs: int
+    weight_uncertainty: float
+    seed: int
+
+
+class RerankResponse(BaseModel):
+    edition: str
+    method: str
+    normalisation: str
+    aggregation: str
+    weights: dict[str, float]
+    n_units: int
+    intervals: IntervalInfo | None
+    rows: list[RerankRow]
+
+
+class Component(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    weight: float | None
+    raw: float | None
+    normalised: float | None
+    contribution: float | None
+    rank_on_item: int | None
+
+
+class PublishedRank(BaseModel):
+    ranking: str
+    year: int | None
+    publisher: str
+    title: str
+    kind: str
+    rank: int | None
+    name_as_published: str
+    note: str
+    match: Literal["exact", "partial"]
+
+
+class Fact(BaseModel):
+    place: str
+    fact: str
+    value: str
+    statement: str
+    source: str
+    match: Literal["exact", "partial"]
+
+
+class UnitProfile(BaseModel):
+    edition: str
+    method: str
+    unit_id: str
+    name: str
+    economies: list[str]
+    rank: int
+    score: float | None
+    n_units: int
+    latitude: float | None
+    longitude: float | None
+    population: float | None
+    members: list[str]
+    components: list[Component]
+    strengths: list[str]
+    weaknesses: list[str]
+    above: dict[str, Any] | None
+    notes: list[str]
+    published_ranks: list[PublishedRank]
+    facts: list[Fact]
+
+
+class CompareRow(BaseModel):
+    code: str
+    name: str
+    kind: str
+    a_normalised: float | None
+    b_normalised: float | None
+    a_rank_on_item: int | None
+    b_rank_on_item: int | None
+    difference: float | None
+
+
+class CompareResponse(BaseModel):
+    edition: str
+    method: str
+    a: UnitProfile
+    b: UnitProfile
+    rows: list[CompareRow]
+
+
+class Feature(BaseModel):
+    type: Literal["Feature"]
+    id: str | int | None = None
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+    model_config = ConfigDict(extra="allow")
+
+
+class AssignmentResponse(BaseModel):
+    edition: str
+    total: int
+    offset: int
+    rows: list[dict[str, Any]]
