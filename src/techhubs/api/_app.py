@@ -44,6 +44,7 @@ from techhubs.api._schemas import (
     RankingResponse,
     RerankRequest,
     RerankResponse,
+    Status,
     UnitProfile,
 )
 from techhubs.errors import TechhubsError, UnknownNameError
@@ -299,13 +300,22 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     # ---------------------------------------------------------- dashboard
     static = web_dir() / "static"
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index() -> Response:
         return FileResponse(static / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     # -------------------------------------------------------------- lists
+    @app.get("/api/status", responses={200: {"model": Status}}, tags=["catalogue"],
+             summary="Version, limits and optional features of this server")
+    def get_status() -> Response:
+        return json_response({
+            "version": __version__, "intervals": _intervals.available(),
+            "default_edition": store.default_source,
+            "limits": {"max_body_bytes": limits.max_body_bytes, "max_runs": limits.max_runs},
+        })
+
     @app.get("/api/editions", responses=ok(EditionList), tags=["catalogue"],
              summary="Bundled editions and build results served")
     def get_editions(format: FormatQ = "json") -> Response:
@@ -334,6 +344,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     def get_method(name: str, edition: EditionQ = None, format: FormatQ = "json") -> Response:
         source = store.source(edition) if edition else None
         m = store.methodology(name, source)
+        if source is not None:
+            # The tree as fitted to this edition (optional indicators it lacks dropped).
+            m = store.fitted(source.name, name).methodology
         nodes = []
         for n in m.nodes:
             kind = "indicator" if n.is_indicator else ("index" if n.parent is None else "pillar")
@@ -353,17 +366,21 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     # ----------------------------------------------------------- rankings
     @functools.lru_cache(maxsize=256)
     def ranking_payload(edition: str | None, method: str | None, economy: str | None,
-                        top: int | None, weights: str, fmt: str) -> Response:
+                        top: int | None, weights: str, normalisation: str | None,
+                        aggregation: str | None, fmt: str) -> Response:
         fitted = store.fitted(edition, method)
         ranking = fitted.composite.ranking_
         table = ranking.table
         applied = parse_weights(weights)
-        if applied:
-            result = rerank(fitted, applied)
+        what_if = bool(applied or normalisation or aggregation)
+        if what_if:
+            result = rerank(fitted, applied, normalisation, aggregation)
             order = {uid: i for i, uid in enumerate(fitted.panel.unit_ids)}
             idx = [order[u] for u in table["unit_id"].to_list()]
             updates = [pl.Series("rank", result.rank[idx].astype(np.int64)),
                        pl.Series("score", result.score[idx])]
+            for j, code in enumerate(fitted.codes):
+                updates.append(pl.Series(f"{code}__norm", result.normalised[idx, j]))
             for node in ranking.nodes:
                 updates.append(pl.Series(f"{node}__score", result.node_scores[node][idx]))
             table = table.with_columns(updates).drop("change", strict=False)
@@ -375,8 +392,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             table = table.filter(pl.col("rank") <= top)
         name = _filename(fitted.source, fitted.method, economy, f"top{top}" if top else None)
         provenance = dict(ranking.provenance)
-        if applied:
-            provenance["what_if_weights"] = applied
+        if what_if:
+            provenance["what_if"] = {"weights": applied, "normalisation": normalisation,
+                                     "aggregation": aggregation}
         if fmt != "json":
             return table_response(table, fmt, name, provenance)
         weights_all = {n.code: n.weight for n in fitted.methodology.nodes if n.parent}
@@ -396,12 +414,14 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         top: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
         weights: Annotated[str | None, Query(max_length=4000,
                                              description="code:w pairs, comma-separated")] = None,
+        normalisation: Annotated[str | None, Query(max_length=40)] = None,
+        aggregation: Annotated[str | None, Query(max_length=40)] = None,
         format: FormatQ = "json",
     ) -> Response:
         econ = _economy(economy)
         canonical = weights_text(parse_weights(weights))
         return ranking_payload(edition or store.default_source, method, econ, top,
-                               canonical, format)
+                               canonical, normalisation or None, aggregation or None, format)
 
     # ------------------------------------------------------------- rerank
     @app.post("/api/rerank", responses=ok(RerankResponse), tags=["rankings"],

@@ -81,6 +81,7 @@ class Reranked:
     weights: dict[str, float]
     normalisation: str
     aggregation: str
+    normalised: Array
 
 
 # --------------------------------------------------------------- sources
@@ -399,4 +400,5 @@ def rerank(fitted: Fitted, weights: Mapping[str, float] | None = None,
     score = scores[m.root.code]
     rank = _aggregate.rank_descending(score)
     return Reranked(score=score, rank=rank, node_scores=scores, weights=effective,
-                    normalisation=norm_method, aggregation=aggregation or m.aggregate.method)
+                    normalisation=norm_method, aggregation=aggregation or m.aggregate.method,
+                    normalised=x)

@@ -227,3 +227,10 @@ class AssignmentResponse(BaseModel):
     total: int
     offset: int
     rows: list[dict[str, Any]]
+
+
+class Status(BaseModel):
+    version: str
+    intervals: bool = Field(description="whether rank intervals can be computed")
+    default_edition: str
+    limits: dict[str, int]
