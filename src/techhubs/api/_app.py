@@ -38,11 +38,13 @@ from techhubs.api._schemas import (
     EditionList,
     ErrorBody,
     FeatureCollection,
+    Aggregation,
     Format,
     MethodDetail,
     MethodList,
+    Normalisation,
     RankingResponse,
-    RerankRequest,
+    rerank_request_model,
     RerankResponse,
     Status,
     UnitProfile,
@@ -67,9 +69,9 @@ def web_dir() -> Path:
 
 # ------------------------------------------------------------------ errors
 def error_response(status: int, error: str, message: str, key: str | None = None,
-                   hint: str | None = None) -> Response:
+                   hint: str | None = None, headers: dict[str, str] | None = None) -> Response:
     return json_response({"error": error, "message": message, "key": key, "hint": hint},
-                         status_code=status)
+                         status_code=status, headers=headers)
 
 
 def _techhubs_error(_: Request, exc: Exception) -> Response:
@@ -98,8 +100,14 @@ def _validation_error(_: Request, exc: Exception) -> Response:
 
 def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # A body that cannot be decoded at all: the same answer as malformed JSON.
+        return error_response(422, "ValidationError", f"the request body cannot be read "
+                              f"({exc.detail})", "body", "send a UTF-8 JSON object")
     name = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
-    return error_response(exc.status_code, name, str(exc.detail))
+    # Keep the handler's headers (e.g. Allow on a 405, as RFC 9110 requires).
+    return error_response(exc.status_code, name, str(exc.detail),
+                          headers=dict(exc.headers or {}))
 
 
 class BodyLimit:
@@ -268,6 +276,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         return out
 
 
+    # The run limit is part of the request schema (documented, and checked by pydantic).
+    RerankBody = rerank_request_model(limits.max_runs)
+
     interval_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
     interval_lock = threading.Lock()
 
@@ -410,12 +421,13 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     def get_rankings(
         edition: EditionQ = None,
         method: MethodQ = None,
-        economy: Annotated[str | None, Query(max_length=8, description="ISO alpha-2")] = None,
+        economy: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$",
+                                             description="ISO 3166 alpha-2 code")] = None,
         top: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
         weights: Annotated[str | None, Query(max_length=4000,
                                              description="code:w pairs, comma-separated")] = None,
-        normalisation: Annotated[str | None, Query(max_length=40)] = None,
-        aggregation: Annotated[str | None, Query(max_length=40)] = None,
+        normalisation: Annotated[Normalisation | None, Query()] = None,
+        aggregation: Annotated[Aggregation | None, Query()] = None,
         format: FormatQ = "json",
     ) -> Response:
         econ = _economy(economy)
@@ -424,13 +436,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
                                canonical, normalisation or None, aggregation or None, format)
 
     # ------------------------------------------------------------- rerank
-    @app.post("/api/rerank", responses=ok(RerankResponse), tags=["rankings"],
-              summary="Re-rank with custom weights/methods, with rank intervals")
-    def post_rerank(body: RerankRequest, format: FormatQ = "json") -> Response:
-        if body.intervals is not None and body.intervals.runs > limits.max_runs:
-            raise TechhubsError(
-                f"{body.intervals.runs} runs is over the limit of {limits.max_runs}",
-                key="intervals.runs", hint=f"ask for at most {limits.max_runs} runs")
+    def post_rerank(body: Any, format: FormatQ = "json") -> Response:
         fitted = store.fitted(body.edition, body.method)
         result = rerank(fitted, body.weights, body.normalisation, body.aggregation)
         base_rank = fitted.composite.rank_
@@ -468,6 +474,11 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             "weights": result.weights, "n_units": panel.n_units, "intervals": info,
             "rows": table.to_dicts(),
         })
+
+    # The body model is built for this app's limits: give FastAPI the class itself.
+    post_rerank.__annotations__["body"] = RerankBody
+    app.post("/api/rerank", responses=ok(RerankResponse), tags=["rankings"],
+             summary="Re-rank with custom weights/methods, with rank intervals")(post_rerank)
 
     # ------------------------------------------------------------ profile
     @functools.lru_cache(maxsize=512)

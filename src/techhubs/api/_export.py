@@ -31,10 +31,11 @@ def clean(value: Any) -> Any:
     return value
 
 
-def json_response(payload: Any, status_code: int = 200, filename: str | None = None) -> Response:
+def json_response(payload: Any, status_code: int = 200, filename: str | None = None,
+                  headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(clean(payload), ensure_ascii=False, separators=(",", ":"),
                       allow_nan=False)
-    headers = {}
+    headers = dict(headers or {})
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}.json"'
     return Response(body.encode("utf-8"), status_code=status_code,

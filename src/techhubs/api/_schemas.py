@@ -7,6 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Format = Literal["json", "csv", "parquet"]
+Normalisation = Literal["minmax", "zscore", "rank", "percentile", "goalposts", "dist2max",
+                        "share", "none"]
+Aggregation = Literal["arithmetic", "sum", "geometric", "harmonic", "generalised", "copeland"]
 
 
 class ErrorBody(BaseModel):
@@ -37,9 +40,26 @@ class RerankRequest(BaseModel):
     method: str | None = Field(None, description="a method name (GET /api/methods)")
     weights: dict[str, float] = Field(
         default_factory=dict, description="node code -> weight >= 0 (indicators or pillars)")
-    normalisation: str | None = Field(None, description="override the normalisation method")
-    aggregation: str | None = Field(None, description="override the aggregation method")
+    normalisation: Normalisation | None = Field(
+        None, description="override the normalisation method")
+    aggregation: Aggregation | None = Field(None, description="override the aggregation method")
     intervals: IntervalRequest | None = None
+
+
+def rerank_request_model(max_runs: int) -> type[RerankRequest]:
+    """The request model with this server's run limit in its schema."""
+    from pydantic import create_model
+
+    limited = create_model(
+        "IntervalRequest",
+        __base__=IntervalRequest,
+        runs=(int, Field(min(200, max_runs), ge=min(10, max_runs), le=max_runs,
+                         description=f"Monte Carlo runs, at most {max_runs} on this server")),
+    )
+    return create_model(
+        "RerankRequest", __base__=RerankRequest,
+        intervals=(limited | None, None),
+    )
 
 
 class Edition(BaseModel):
