@@ -171,7 +171,7 @@ def test_results_folder_validation(tmp_path: Path, results_dir: Path):
         create_app(results_dirs=[tmp_path / "missing"])
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(DataError, match="manifest.json, ranking.parquet missing"):
+    with pytest.raises(DataError, match=r"manifest\.json, ranking\.parquet missing"):
         create_app(results_dirs=[empty])
     bad = tmp_path / "bad"
     bad.mkdir()

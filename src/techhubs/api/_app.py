@@ -33,21 +33,21 @@ from techhubs.api import _intervals, _published
 from techhubs.api._data import Fitted, Source, Store, edition_sources, rerank, results_source
 from techhubs.api._export import clean, json_response, rows_table, table_response
 from techhubs.api._schemas import (
+    Aggregation,
     AssignmentResponse,
     CompareResponse,
     EditionList,
     ErrorBody,
     FeatureCollection,
-    Aggregation,
     Format,
     MethodDetail,
     MethodList,
     Normalisation,
     RankingResponse,
-    rerank_request_model,
     RerankResponse,
     Status,
     UnitProfile,
+    rerank_request_model,
 )
 from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.index.explain import explain
@@ -267,7 +267,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         404: {"model": ErrorBody, "description": "unknown edition, method or unit"},
         422: {"model": ErrorBody, "description": "invalid parameter"},
     }
-    tabular = {"text/csv": {}, "application/vnd.apache.parquet": {}}
+    tabular: dict[str, Any] = {"text/csv": {}, "application/vnd.apache.parquet": {}}
 
     def ok(model: Any, downloads: bool = True) -> dict[int | str, dict[str, Any]]:
         out: dict[int | str, dict[str, Any]] = {200: {"model": model}, **errors}

@@ -393,8 +393,8 @@ def rerank(fitted: Fitted, weights: Mapping[str, float] | None = None,
             exc.key = exc.key or "normalisation"
             raise
     try:
-        scores = aggregate_tree(x, list(fitted.codes), m,
-                                weights=effective if weights else None, method=aggregation)
+        override = {k: np.asarray(v) for k, v in effective.items()} if weights else None
+        scores = aggregate_tree(x, list(fitted.codes), m, weights=override, method=aggregation)
     except ValueError as exc:  # e.g. generalised mean needs p: report as a method problem
         raise MethodologyError(str(exc), key="aggregation") from exc
     score = scores[m.root.code]

@@ -6,17 +6,21 @@ This is the one place that imports the robustness layer; everything else asks
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import polars as pl
 
 from techhubs.errors import ComputationError
 
-try:  # the robustness layer is an optional part of an installation being assembled
-    from techhubs.robustness import UncertaintySpec, rank_intervals
-except ImportError:  # pragma: no cover - exercised only without techhubs.robustness
-    UncertaintySpec = None
-    rank_intervals = None
+UncertaintySpec: Any = None
+rank_intervals: Any = None
+try:
+    _robustness = importlib.import_module("techhubs.robustness")
+    UncertaintySpec = _robustness.UncertaintySpec
+    rank_intervals = _robustness.rank_intervals
+except (ImportError, AttributeError):  # an installation without the robustness layer
+    pass
 
 INTERVAL_COLUMNS = ("unit_id", "median_rank", "rank_p05", "rank_p95", "p_top10")
 

@@ -56,10 +56,8 @@ def rerank_request_model(max_runs: int) -> type[RerankRequest]:
         runs=(int, Field(min(200, max_runs), ge=min(10, max_runs), le=max_runs,
                          description=f"Monte Carlo runs, at most {max_runs} on this server")),
     )
-    return create_model(
-        "RerankRequest", __base__=RerankRequest,
-        intervals=(limited | None, None),
-    )
+    optional: Any = limited | None
+    return create_model("RerankRequest", __base__=RerankRequest, intervals=(optional, None))
 
 
 class Edition(BaseModel):

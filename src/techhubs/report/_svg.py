@@ -8,6 +8,7 @@ the report needs no script and no network to show its map.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -79,7 +80,7 @@ def decode_topology(topology: dict[str, Any], name: str) -> list[dict[str, Any]]
 
 
 def _ring_path(points: Sequence[tuple[float, float]]) -> str:
-    parts = []
+    parts: list[str] = []
     previous = None
     for lon, lat in points:
         x, y = natural_earth(lon, lat)
@@ -109,7 +110,7 @@ def width_colour(width: float | None) -> str:
     """Rank-interval width -> colour (same scale as the dashboard)."""
     if width is None or math.isnan(width):
         return "#8c959f"
-    for (w0, c0), (w1, c1) in zip(_STOPS, _STOPS[1:], strict=False):
+    for (w0, c0), (w1, c1) in itertools.pairwise(_STOPS):
         if width <= w1:
             t = (width - w0) / (w1 - w0)
             r, g, b = (round(a + t * (b_ - a)) for a, b_ in zip(c0, c1, strict=True))
