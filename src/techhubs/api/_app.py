@@ -23,6 +23,7 @@ import polars as pl
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -31,7 +32,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from techhubs._version import __version__
 from techhubs.api import _intervals, _published
 from techhubs.api._data import Fitted, Source, Store, edition_sources, rerank, results_source
-from techhubs.api._export import clean, json_response, rows_table, table_response
+from techhubs.api._export import (
+    clean,
+    json_response,
+    json_table_response,
+    rows_table,
+    table_response,
+)
 from techhubs.api._schemas import (
     Aggregation,
     AssignmentResponse,
@@ -320,7 +327,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     # -------------------------------------------------------------- lists
     @app.get("/api/status", responses={200: {"model": Status}}, tags=["catalogue"],
              summary="Version, limits and optional features of this server")
-    def get_status() -> Response:
+    async def get_status() -> Response:
         return json_response({
             "version": __version__, "intervals": _intervals.available(),
             "default_edition": store.default_source,
@@ -375,7 +382,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
                               "nodes": nodes, "steps": steps})
 
     # ----------------------------------------------------------- rankings
-    @functools.lru_cache(maxsize=256)
+    ranking_cache: dict[tuple[Any, ...], Response] = {}
+    ranking_lock = threading.Lock()
+
     def ranking_payload(edition: str | None, method: str | None, economy: str | None,
                         top: int | None, weights: str, normalisation: str | None,
                         aggregation: str | None, fmt: str) -> Response:
@@ -410,15 +419,14 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             return table_response(table, fmt, name, provenance)
         weights_all = {n.code: n.weight for n in fitted.methodology.nodes if n.parent}
         weights_all.update(applied)
-        return json_response({
+        return json_table_response({
             "edition": fitted.source, "method": fitted.method, "n_units": n_units,
             "indicators": list(ranking.indicators), "weights": weights_all,
-            "provenance": provenance, "rows": table.to_dicts(),
-        })
+            "provenance": provenance}, table)
 
     @app.get("/api/rankings", responses=ok(RankingResponse), tags=["rankings"],
              summary="A ranking, filtered by economy and top N; a permalink to any what-if")
-    def get_rankings(
+    async def get_rankings(
         edition: EditionQ = None,
         method: MethodQ = None,
         economy: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$",
@@ -432,8 +440,19 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     ) -> Response:
         econ = _economy(economy)
         canonical = weights_text(parse_weights(weights))
-        return ranking_payload(edition or store.default_source, method, econ, top,
-                               canonical, normalisation or None, aggregation or None, format)
+        key = (edition or store.default_source, method, econ, top, canonical,
+               normalisation or None, aggregation or None, format)
+        # Served from the cache on the event loop; computed in the thread pool on a miss.
+        with ranking_lock:
+            cached = ranking_cache.get(key)
+        if cached is not None:
+            return cached
+        response = await run_in_threadpool(ranking_payload, *key)
+        with ranking_lock:
+            ranking_cache[key] = response
+            while len(ranking_cache) > 256:
+                ranking_cache.pop(next(iter(ranking_cache)))
+        return response
 
     # ------------------------------------------------------------- rerank
     def post_rerank(body: Any, format: FormatQ = "json") -> Response:
@@ -468,12 +487,10 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         if format != "json":
             return table_response(table, format, _filename(fitted.source, fitted.method,
                                                            "whatif"))
-        return json_response({
+        return json_table_response({
             "edition": fitted.source, "method": fitted.method,
             "normalisation": result.normalisation, "aggregation": result.aggregation,
-            "weights": result.weights, "n_units": panel.n_units, "intervals": info,
-            "rows": table.to_dicts(),
-        })
+            "weights": result.weights, "n_units": panel.n_units, "intervals": info}, table)
 
     # The body model is built for this app's limits: give FastAPI the class itself.
     post_rerank.__annotations__["body"] = RerankBody

@@ -42,6 +42,24 @@ def json_response(payload: Any, status_code: int = 200, filename: str | None = N
                     media_type=MEDIA_TYPES["json"], headers=headers)
 
 
+def table_json(table: pl.DataFrame) -> str:
+    """Rows as a JSON array of objects, written by Polars (non-finite floats -> null)."""
+    floats = [name for name, dtype in table.schema.items() if dtype in (pl.Float32, pl.Float64)]
+    if floats:
+        table = table.with_columns(
+            pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+            for c in floats)
+    return table.write_json() if table.width else "[]"
+
+
+def json_table_response(meta: dict[str, Any], table: pl.DataFrame,
+                        key: str = "rows") -> Response:
+    """``{**meta, key: rows}`` without a Python object per cell (large tables stay fast)."""
+    head = json.dumps(clean(meta), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    body = head[:-1] + ("," if meta else "") + json.dumps(key) + ":" + table_json(table) + "}"
+    return Response(body.encode("utf-8"), media_type=MEDIA_TYPES["json"])
+
+
 def flat_table(table: pl.DataFrame) -> pl.DataFrame:
     """List columns joined with ``/`` (economies) or ``; `` (members), objects as JSON text."""
     exprs = []
