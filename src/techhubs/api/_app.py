@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techhubs._version import __version__
-from techhubs.api import _intervals, _published
+from techhubs.api import _intervals
 from techhubs.api._data import Fitted, Source, Store, edition_sources, rerank, results_source
 from techhubs.api._export import (
     clean,
@@ -514,8 +514,8 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             "population": row.get("population"), "members": members,
             "components": e.components.to_dicts(), "strengths": e.strengths,
             "weaknesses": e.weaknesses, "above": e.above, "notes": e.notes,
-            "published_ranks": _published.published_ranks(e.unit_id, members),
-            "facts": _published.quoted_facts(e.unit_id, members),
+            "published_ranks": store.published(fitted.source).ranks_of(e.unit_id),
+            "facts": store.published(fitted.source).facts_of(e.unit_id),
         })
 
     def resolve(edition: str | None, method: str | None) -> tuple[str, str]:

@@ -286,6 +286,7 @@ class Store:
             self.sources[source.name] = source
         self._preset_names = tuple(p["name"] for p in list_presets())
         self._fitted: OrderedDict[tuple[str, str], Fitted] = OrderedDict()
+        self._published: dict[str, Any] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -315,6 +316,19 @@ class Store:
             raise UnknownNameError(f"no method named {name!r}", key="method",
                                    hint=f"methods: {', '.join(self.method_names(source))}")
         return load_methodology(name)
+
+    def published(self, source_name: str) -> Any:
+        """Published ranks and quoted facts matched to a source's units (built once)."""
+        from techhubs.api._published import build_index
+
+        with self._lock:
+            hit = self._published.get(source_name)
+        if hit is None:
+            source = self.source(source_name)
+            hit = build_index(source.load())
+            with self._lock:
+                self._published[source_name] = hit
+        return hit
 
     def fitted(self, source_name: str | None, method: str | None) -> Fitted:
         source = self.source(source_name)

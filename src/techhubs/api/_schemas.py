@@ -174,7 +174,8 @@ class PublishedRank(BaseModel):
     rank: int | None
     name_as_published: str
     note: str
-    match: Literal["exact", "partial"]
+    match_confidence: float = Field(description="confidence that the name denotes this unit")
+    match_explanation: str
 
 
 class Fact(BaseModel):
@@ -182,8 +183,10 @@ class Fact(BaseModel):
     fact: str
     value: str
     statement: str
-    source: str
-    match: Literal["exact", "partial"]
+    source: str = Field(description="the publication quoting the fact")
+    status: str = Field(description="supported, contradicted or not checkable by the data")
+    check: str = Field(description="why, in words")
+    match_confidence: float
 
 
 class UnitProfile(BaseModel):

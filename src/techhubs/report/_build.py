@@ -14,8 +14,9 @@ import jinja2
 
 from techhubs import workflows
 from techhubs._version import __version__
-from techhubs.api import _intervals, _published
+from techhubs.api import _intervals
 from techhubs.api._data import results_source
+from techhubs.api._published import build_index
 from techhubs.config import load_methodology
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
@@ -76,6 +77,7 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
             "indicators": {c: _finite(r.get(c)) for c in composite.ranking_.indicators},
         })
     hubs = []
+    published = build_index(panel) if hub_pages > 0 else None
     for k, row in enumerate(rows[:hub_pages]):
         say(f"hub pages ({k + 1}/{min(len(rows), hub_pages)})")
         e = explain(composite, row["unit_id"])
@@ -89,8 +91,8 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
         hubs.append({
             **row, "explanation": e, "components": components,
             "bars": bars_svg(items),
-            "published": _published.published_ranks(row["unit_id"], row["members"]),
-            "facts": _published.quoted_facts(row["unit_id"], row["members"]),
+            "published": published.ranks_of(row["unit_id"]) if published else [],
+            "facts": published.facts_of(row["unit_id"]) if published else [],
         })
     nodes = [{"code": n.code, "name": n.name, "parent": n.parent or "", "weight": n.weight,
               "kind": "indicator" if n.is_indicator else

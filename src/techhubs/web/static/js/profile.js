@@ -69,7 +69,7 @@ export function drawProfile(profile) {
   published.replaceChildren();
   for (const p of profile.published_ranks) {
     const tr = document.createElement("tr");
-    for (const [value, cls] of [[p.title, ""], [p.year ?? "–", ""], [p.rank ?? "listed", "num"], [p.name_as_published, ""], [p.match, "muted"]]) {
+    for (const [value, cls] of [[p.title, ""], [p.year ?? "–", ""], [p.rank ?? "listed", "num"], [p.name_as_published, ""], [p.match_confidence.toFixed(2), "num muted"]]) {
       const td = document.createElement("td");
       td.textContent = String(value);
       if (cls) td.className = cls;
@@ -93,8 +93,11 @@ export function drawProfile(profile) {
     li.append(`${f.place}: ${f.statement} `);
     const source = document.createElement("span");
     source.className = "source";
-    source.textContent = `(source: ${f.source})`;
-    li.appendChild(source);
+    source.textContent = `(source: ${f.source}) `;
+    const verdict = document.createElement("em");
+    verdict.className = `verdict ${f.status.replace(/ /g, "-")}`;
+    verdict.textContent = f.check ? `${f.status}: ${f.check}` : f.status;
+    li.append(source, verdict);
     facts.appendChild(li);
   }
   if (!profile.facts.length) facts.appendChild(item("no fact quoted by the bundled sources", "muted"));
