@@ -224,7 +224,8 @@ FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
 
 # --------------------------------------------------------------------- app
 def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = None, *,
-               synthetic: tuple[int, int] | None = None, editions: bool = True) -> FastAPI:
+               synthetic: tuple[int, int] | None = None, editions: bool = True,
+               warm: bool = False) -> FastAPI:
     """Build the app.
 
     Parameters
@@ -239,6 +240,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         ``synthetic-<n>x<k>`` (for benchmarks; its values are random numbers).
     editions:
         Serve the bundled editions (default).
+    warm:
+        Fit the default source and match its published rankings in a background
+        thread now, so that the first visitor does not wait for them.
     """
     limits = limits or Limits()
     sources: list[Source] = []
@@ -255,6 +259,16 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     # The bundled default edition first when present: it is what the dashboard opens.
     sources.sort(key=lambda s: (s.kind != "edition", s.kind != "results"))
     store = Store(sources, cache_size=limits.cache_size)
+
+    if warm:
+        def _warm() -> None:
+            try:
+                store.fitted(store.default_source, None)
+                store.published(store.default_source)
+            except TechhubsError:
+                pass  # the same error reaches the first request that needs it
+
+        threading.Thread(target=_warm, name="techhubs-warm-up", daemon=True).start()
 
     app = FastAPI(
         title="techhubs",

@@ -34,7 +34,7 @@ def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
 
     from techhubs.api import Limits, create_app
 
-    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs))
+    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs), warm=True)
     url = f"http://{host}:{port}/"
     click.echo(f"techhubs dashboard on {url} (API schema: {url}openapi.json); Ctrl-C stops")
     if not no_browser:
