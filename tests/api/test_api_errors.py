@@ -100,6 +100,8 @@ INVALID_BODIES = [
     ({"intervals": {"runs": 100, "weight_uncertainty": 1.5}}, "intervals.weight_uncertainty"),
     ({"intervals": {"runs": 100, "colour": "red"}}, "intervals.colour"),
     ({"extra": 1}, "extra"),
+    ({"intervals": {"runs": 100, "seed": False}}, "intervals.seed"),
+    ({"weights": {"pct_applications": True}}, "weights.pct_applications"),
     ([1, 2, 3], ""),
 ]
 

@@ -22,7 +22,7 @@ class ErrorBody(BaseModel):
 
 
 class IntervalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no true/false for numbers
 
     runs: int = Field(200, ge=10, description="Monte Carlo runs (capped by the server limit)")
     weight_uncertainty: float = Field(
@@ -34,7 +34,7 @@ class IntervalRequest(BaseModel):
 class RerankRequest(BaseModel):
     """A what-if ranking: other weights and/or methods, optionally with rank intervals."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     edition: str | None = Field(None, description="an edition or results name (GET /api/editions)")
     method: str | None = Field(None, description="a method name (GET /api/methods)")
