@@ -17,7 +17,7 @@ with warnings.catch_warnings():
 
 @pytest.fixture(scope="session")
 def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_results_folder(tmp_path_factory.mktemp("results") / "build")
+    return write_results_folder(tmp_path_factory.mktemp("results") / "test-build")
 
 
 @pytest.fixture(scope="session")

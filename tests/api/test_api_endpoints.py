@@ -250,8 +250,15 @@ def test_results_folder_is_served(client):
     assert [r["unit_id"] for r in ranking["rows"]] == [r["unit_id"] for r in reference["rows"]]
     geo = client.get("/api/clusters.geojson?results=test-build").json()
     assert len(geo["features"]) == 34
-    assert geo["features"][0]["properties"]["cluster_id"] == "tokyo-yokohama"
-    assert geo["features"][0]["properties"]["rank"] == 1
+    first = geo["features"][0]
+    assert first["properties"]["unit_id"] == "tokyo-yokohama"
+    assert first["properties"]["rank"] == 1 and first["geometry"]["type"] == "Polygon"
+    editions = {e["name"]: e for e in client.get("/api/editions").json()["editions"]}
+    assert editions["test-build"]["title"] == "Test build from the GII 2023 figures"
+    assert editions["test-build"]["default_method"] == "gii-clusters"
+    seoul = next(r for r in client.post("/api/rerank", json={"edition": "test-build"}).json()[
+        "rows"] if r["unit_id"] == "seoul")
+    assert seoul["latitude"] == pytest.approx(37.566, abs=0.01)  # from the centroid
     page = client.get("/api/assignment?edition=test-build&limit=5&offset=2").json()
     assert page["total"] > 34 and page["offset"] == 2 and len(page["rows"]) == 5
     profile = client.get("/api/units/seoul?edition=test-build").json()

@@ -124,11 +124,11 @@ def test_interval_colours():
 
 @pytest.mark.slow
 def test_report_command_from_a_results_folder(tmp_path):
-    results = write_results_folder(tmp_path / "build")
+    results = write_results_folder(tmp_path / "test-build")
     out = tmp_path / "out" / "r.html"
     assert main(["report", "--results", str(results), "--out", str(out), "--runs", "0"]) == 0
     html = out.read_text(encoding="utf-8")
-    assert 'id="hub-tokyo-yokohama"' in html and "test-build" in html
+    assert 'id="hub-tokyo-yokohama"' in html and "Test build from the GII 2023" in html
 
 
 def test_report_command_errors(tmp_path, capsys):

@@ -134,6 +134,9 @@ def _feature_places(doc: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
             continue
         lat, lon = props.get("latitude"), props.get("longitude")
         geometry = feat.get("geometry") or {}
+        centroid = props.get("centroid")
+        if (lat is None or lon is None) and isinstance(centroid, list) and len(centroid) >= 2:
+            lon, lat = centroid[:2]
         if (lat is None or lon is None) and geometry.get("type") == "Point":
             lon, lat = geometry["coordinates"][:2]
         members = props.get("members")
@@ -180,12 +183,12 @@ def results_source(directory: str | Path) -> Source:
             raise DataError(f"cannot read Parquet: {exc}",
                             file=root / "assignment.parquet") from exc
     methodology = _results_methodology(manifest, root)
-    method_name = methodology.name if methodology is not None else str(
-        manifest.get("method") or "gii-clusters")
+    method_name = methodology.name if methodology is not None else _results_method(manifest)
     codes = _results_indicators(manifest, ranking, root)
     world_totals = _results_world_totals(manifest, root)
     places = _feature_places(geojson)
     name = str(manifest.get("name") or root.name)
+    title = str(manifest.get("title") or manifest.get("project") or f"build results {name}")
 
     def load() -> Panel:
         frame = ranking.select("unit_id", "name", *(["economies"] if "economies" in
@@ -215,12 +218,15 @@ def results_source(directory: str | Path) -> Source:
         return Panel.from_frame(frame, indicators=indicators, provenance=provenance,
                                 file=None)
 
+    info: dict[str, Any] = {"units": ranking.height, "indicators": list(codes),
+                            "clusters_geojson": geojson is not None,
+                            "assignment": assignment is not None}
+    if manifest.get("synthetic"):
+        info["synthetic"] = True
+        info["label"] = str(manifest.get("label") or "SYNTHETIC data")
     return Source(
-        name=name, kind="results", title=str(manifest.get("title") or f"build results {name}"),
-        default_method=method_name, load=functools.cache(load),
-        info={"units": ranking.height, "indicators": list(codes),
-              "clusters_geojson": geojson is not None,
-              "assignment": assignment is not None},
+        name=name, kind="results", title=title,
+        default_method=method_name, load=functools.cache(load), info=info,
         geojson=geojson, assignment=assignment, methodology=methodology,
     )
 
@@ -237,6 +243,25 @@ def _results_methodology(manifest: Mapping[str, Any], root: Path) -> Methodology
     if isinstance(spec, Mapping):
         return methodology_from_dict(spec, origin=str(root / "manifest.json"))
     return None
+
+
+def _stage_summary(manifest: Mapping[str, Any], stage: str) -> Mapping[str, Any]:
+    """The summary a `techhubs build` manifest records for one stage (empty if none)."""
+    for entry in manifest.get("stages") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == stage:
+            summary = entry.get("summary")
+            return summary if isinstance(summary, Mapping) else {}
+    return {}
+
+
+def _results_method(manifest: Mapping[str, Any]) -> str:
+    """The preset a build ranked with: manifest ``method``, its config, or the index stage."""
+    config = manifest.get("config") if isinstance(manifest.get("config"), Mapping) else {}
+    for candidate in (manifest.get("method"), config.get("methodology"),
+                      _stage_summary(manifest, "index").get("methodology")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    return "gii-clusters"
 
 
 def _results_indicators(manifest: Mapping[str, Any], ranking: pl.DataFrame,
@@ -259,7 +284,8 @@ def _results_indicators(manifest: Mapping[str, Any], ranking: pl.DataFrame,
 
 
 def _results_world_totals(manifest: Mapping[str, Any], root: Path) -> dict[str, float]:
-    totals = manifest.get("world_totals") or {}
+    totals = manifest.get("world_totals") or _stage_summary(manifest, "indicators").get(
+        "world_totals") or {}
     if not isinstance(totals, Mapping):
         raise DataError("world_totals must be an object {indicator: total}",
                         file=root / "manifest.json", key="world_totals")

@@ -100,7 +100,8 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
               "direction": n.direction, "source": n.source} for n in m.nodes]
     provenance = composite.provenance()
     return {
-        "title": f"techhubs report: {provenance.get('edition_title') or m.title or m.name}",
+        "title": "techhubs report: " + str(provenance.get("edition_title")
+                                           or provenance.get("project") or m.title or m.name),
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__, "methodology": m, "nodes": nodes,
         "steps": provenance.get("steps", {}), "log": [e.to_dict() for e in composite.log_],
