@@ -256,7 +256,8 @@ def _stage_summary(manifest: Mapping[str, Any], stage: str) -> Mapping[str, Any]
 
 def _results_method(manifest: Mapping[str, Any]) -> str:
     """The preset a build ranked with: manifest ``method``, its config, or the index stage."""
-    config = manifest.get("config") if isinstance(manifest.get("config"), Mapping) else {}
+    raw = manifest.get("config")
+    config: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     for candidate in (manifest.get("method"), config.get("methodology"),
                       _stage_summary(manifest, "index").get("methodology")):
         if isinstance(candidate, str) and candidate:
