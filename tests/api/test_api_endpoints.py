@@ -55,6 +55,10 @@ def test_methods_and_method_detail(client):
     fitted = client.get("/api/methods/gii-clusters?edition=gii-2023").json()
     assert [n["code"] for n in fitted["nodes"] if n["kind"] == "indicator"] == [
         "pct_applications", "scientific_publications"]
+    listed = {m["name"]: m for m in client.get("/api/methods?edition=gii-2023").json()["methods"]}
+    assert listed["gii-clusters"]["applicable"] and listed["gii-intensity"]["applicable"]
+    assert not listed["hub-factors"]["applicable"]
+    assert "talent" in listed["hub-factors"]["reason"]
     table = client.get("/api/methods/gii-clusters?format=parquet")
     assert pq.read_table(io.BytesIO(table.content)).num_rows == 4
 

@@ -44,6 +44,7 @@ def test_unknown_edition_and_method_in_rerank_are_404(client):
 
 def test_unknown_route_and_static_traversal_are_404(client):
     assert client.get("/api/nothing").json()["error"] == "NotFound"
+    assert client.get("/docs").status_code == 404  # would load scripts from a CDN
     assert client.get("/static/../api/_app.py").status_code == 404
     assert client.get("/static/%2e%2e/api/_app.py").status_code == 404
 

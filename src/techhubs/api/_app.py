@@ -271,6 +271,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         threading.Thread(target=_warm, name="techhubs-warm-up", daemon=True).start()
 
     app = FastAPI(
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN: off, so the
+        # server stays usable offline; the schema itself is at /openapi.json.
+        docs_url=None, redoc_url=None,
         title="techhubs",
         version=__version__,
         description="Rankings, profiles and what-if re-ranking of technology hubs. "
@@ -365,8 +368,16 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         rows = []
         for name in store.method_names(source):
             m = store.methodology(name, source)
-            rows.append({"name": name, "title": m.title,
-                         "description": " ".join(m.description.split())})
+            row: dict[str, Any] = {"name": name, "title": m.title,
+                                   "description": " ".join(m.description.split())}
+            if source is not None:
+                # Whether this method can rank this edition (e.g. its indicators exist).
+                try:
+                    store.fitted(source.name, name)
+                    row.update(applicable=True, reason=None)
+                except TechhubsError as exc:
+                    row.update(applicable=False, reason=exc.message)
+            rows.append(row)
         if format == "json":
             return json_response({"methods": rows})
         return table_response(rows_table(rows), format, "methods")

@@ -76,6 +76,9 @@ class MethodSummary(BaseModel):
     name: str
     title: str
     description: str
+    applicable: bool | None = Field(
+        None, description="with ?edition=: whether the method can rank that edition")
+    reason: str | None = Field(None, description="why not, when it cannot")
 
 
 class MethodList(BaseModel):

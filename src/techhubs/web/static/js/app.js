@@ -70,11 +70,11 @@ function render() {
   const rows = visibleRows(view.rows, state, view.members);
   const hasIntervals = view.rows.some((r) => r.rank_p05 !== undefined && r.rank_p05 !== null);
   drawTable($("ranking"), rows, {
-    selected: state.unit, onSelect: openProfile, state,
+    selected: state.unit, onSelect: guarded(openProfile), state,
     maxRank: Math.max(1, view.rows.length),
   });
   $("count").textContent = `${rows.length} of ${view.rows.length} hubs`;
-  drawMap($("map"), view.land, view.rows, { selected: state.unit, onSelect: openProfile, hasIntervals });
+  drawMap($("map"), view.land, view.rows, { selected: state.unit, onSelect: guarded(openProfile), hasIntervals });
   drawLegend($("legend"), hasIntervals);
 }
 
@@ -98,6 +98,12 @@ async function rerank() {
     if (sequence !== view.sequence) return;
     setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true);
   }
+}
+
+// Event handlers report failures in the status line instead of throwing.
+function guarded(handler) {
+  return (...args) => Promise.resolve(handler(...args)).catch((error) =>
+    setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true));
 }
 
 function scheduleRerank() {
@@ -146,7 +152,8 @@ async function loadMethod() {
 async function loadEdition() {
   const edition = view.editions.find((e) => e.name === state.edition) || view.editions[0];
   state.edition = edition.name;
-  const methods = await getJSON("/api/methods", { edition: state.edition });
+  const all = await getJSON("/api/methods", { edition: state.edition });
+  const methods = { methods: all.methods.filter((m) => m.applicable !== false) };
   if (!state.method || !methods.methods.some((m) => m.name === state.method)) state.method = edition.default_method;
   options($("edition"), view.editions.map((e) => [e.name, `${e.title}`]), state.edition);
   options($("method"), methods.methods.map((m) => [m.name, m.name]), state.method);
@@ -168,24 +175,24 @@ async function loadEdition() {
 }
 
 function wire() {
-  $("edition").addEventListener("change", async (event) => {
+  $("edition").addEventListener("change", guarded(async (event) => {
     Object.assign(state, { edition: event.target.value, method: null, weights: {}, unit: null, compare: null });
     $("profile").hidden = true;
     await loadEdition();
-  });
-  $("method").addEventListener("change", async (event) => {
+  }));
+  $("method").addEventListener("change", guarded(async (event) => {
     Object.assign(state, { method: event.target.value, weights: {}, normalisation: null, aggregation: null });
     await loadMethod();
     remember();
     await rerank();
-  });
+  }));
   $("normalisation").addEventListener("change", (e) => { state.normalisation = e.target.value || null; scheduleRerank(); });
   $("aggregation").addEventListener("change", (e) => { state.aggregation = e.target.value || null; scheduleRerank(); });
-  $("reset-weights").addEventListener("click", async () => {
+  $("reset-weights").addEventListener("click", guarded(async () => {
     Object.assign(state, { weights: {}, normalisation: null, aggregation: null });
     await loadMethod();
     scheduleRerank();
-  });
+  }));
   $("search").value = state.q || "";
   $("search").addEventListener("input", (e) => { state.q = e.target.value; remember(); render(); });
   $("economy").addEventListener("change", (e) => { state.economy = e.target.value || null; remember(); render(); });
@@ -205,11 +212,11 @@ function wire() {
     remember();
     render();
   });
-  $("compare-with").addEventListener("change", async (e) => {
+  $("compare-with").addEventListener("change", guarded(async (e) => {
     state.compare = e.target.value || null;
     remember();
     await showCompare();
-  });
+  }));
   $("copy-link").addEventListener("click", async () => {
     const link = window.location.href;
     try {
