@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from techhubs import workflows
-from techhubs.api import _intervals, create_app
+from techhubs.api import create_app
 from techhubs.datasets import load_edition
 
 TOP5 = ["Tokyo–Yokohama", "Shenzhen–Hong Kong–Guangzhou", "Seoul", "Beijing", "Shanghai–Suzhou"]
@@ -28,7 +28,6 @@ def pct_only_order() -> list[str]:
 def test_status(client):
     body = client.get("/api/status").json()
     assert body["default_edition"] == "gii-2023"
-    assert body["intervals"] is _intervals.available()
     assert body["limits"]["max_runs"] == 500
 
 
@@ -180,16 +179,20 @@ def test_rerank_intervals(client):
     response = client.post("/api/rerank", json={
         "weights": {"scientific_publications": 0.5},
         "intervals": {"runs": 100, "weight_uncertainty": 0.3, "seed": 4}})
-    if not _intervals.available():
-        # Without the robustness layer the API says so instead of inventing intervals.
-        assert response.status_code == 422
-        assert response.json()["key"] == "intervals"
-        return
     body = response.json()
     assert body["intervals"] == {"runs": 100, "weight_uncertainty": 0.3, "seed": 4}
     for row in body["rows"]:
         assert 1 <= row["rank_p05"] <= row["median_rank"] <= row["rank_p95"] <= 34
         assert 0 <= row["p_top10"] <= 1
+    # The intervals are the robustness layer's, for the what-if weights.
+    from techhubs.index import Composite
+    from techhubs.robustness import UncertaintySpec, rank_intervals
+
+    base = Composite("gii-clusters").fit(load_edition("gii-2023"))
+    reference = rank_intervals(base.rebuild(weights={"scientific_publications": 0.5}),
+                               UncertaintySpec(weights=0.3), runs=100, seed=4).table
+    expected = {r["unit_id"]: (r["rank_p05"], r["rank_p95"]) for r in reference.to_dicts()}
+    assert {r["unit_id"]: (r["rank_p05"], r["rank_p95"]) for r in body["rows"]} == expected
     again = client.post("/api/rerank", json={
         "weights": {"scientific_publications": 0.5},
         "intervals": {"runs": 100, "weight_uncertainty": 0.3, "seed": 4}}).json()

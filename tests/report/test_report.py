@@ -14,12 +14,11 @@ from markupsafe import escape
 
 from fixtures.web.results_folder import write_results_folder
 from techhubs import workflows
-from techhubs.api import _intervals
 from techhubs.cli import main
 from techhubs.report import build_report
 from techhubs.report._svg import _vendor, decode_topology, natural_earth, width_colour
 
-RUNS = 100 if _intervals.available() else 0
+RUNS = 100
 
 
 class Collector(HTMLParser):
@@ -70,10 +69,7 @@ def test_report_sections_and_hub_pages(report):
     assert "Rank in published rankings" in seoul and "2024" in seoul
     assert "source: The 5 Most Technologically Advanced Cities in the World (2025)" in seoul
     assert seoul.count("<rect") == 2  # decomposition bars
-    if RUNS:
-        assert "90% interval" in seoul
-    else:
-        assert "Rank intervals were" in html
+    assert "90% interval" in seoul and "P(top 10)" in html
 
 
 @pytest.mark.slow

@@ -40,8 +40,11 @@ def test_dashboard_end_to_end(browser, server, artifacts):
     page, problems, requests = open_page(browser, server + "/")
     # The top five of gii-2023, in order.
     assert table_names(page)[:5] == TOP5
-    # Map: one circle per hub, drawn over the bundled world outline.
+    # Map: one circle per hub, drawn over the bundled world outline; rank intervals shown.
     assert page.locator("#map circle.hub").count() == 34
+    assert "intervals from 200 runs" in page.locator("#rerank-status").inner_text()
+    first = page.locator("#ranking tbody tr").first.locator("td").nth(4).inner_text()
+    assert first.startswith("1–")
     assert page.locator("#map path.land").count() > 100
 
     # Publications weight to zero: the table takes the PCT-only order.

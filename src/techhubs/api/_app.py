@@ -343,11 +343,10 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
 
     # -------------------------------------------------------------- lists
     @app.get("/api/status", responses={200: {"model": Status}}, tags=["catalogue"],
-             summary="Version, limits and optional features of this server")
+             summary="Version, default edition and limits of this server")
     async def get_status() -> Response:
         return json_response({
-            "version": __version__, "intervals": _intervals.available(),
-            "default_edition": store.default_source,
+            "version": __version__, "default_edition": store.default_source,
             "limits": {"max_body_bytes": limits.max_body_bytes, "max_runs": limits.max_runs},
         })
 

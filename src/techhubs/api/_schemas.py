@@ -255,6 +255,5 @@ class AssignmentResponse(BaseModel):
 
 class Status(BaseModel):
     version: str
-    intervals: bool = Field(description="whether rank intervals can be computed")
     default_edition: str
     limits: dict[str, int]

@@ -49,13 +49,10 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
     table = composite.ranking_.table
     intervals: dict[str, dict[str, Any]] = {}
     interval_note = None
-    if runs > 0 and _intervals.available():
+    if runs > 0:
         say(f"rank intervals ({runs} runs)")
         iv = _intervals.rank_interval_table(composite, runs, weight_uncertainty, seed)
         intervals = {r["unit_id"]: r for r in iv.to_dicts()}
-    elif runs > 0:
-        interval_note = "Rank intervals were not computed: this installation lacks " \
-            "techhubs.robustness."
     else:
         interval_note = "Rank intervals were not asked for (--runs 0)."
     units = {r["unit_id"]: r for r in panel.units.to_dicts()}

@@ -83,8 +83,8 @@ async function rerank() {
   const payload = {
     edition: state.edition, method: state.method, weights: customWeights(),
     normalisation: state.normalisation || null, aggregation: state.aggregation || null,
+    intervals: { runs: Math.min(INTERVAL_RUNS, view.status.limits.max_runs), weight_uncertainty: UNCERTAINTY, seed: 0 },
   };
-  if (view.status.intervals) payload.intervals = { runs: INTERVAL_RUNS, weight_uncertainty: UNCERTAINTY, seed: 0 };
   setStatus("re-ranking…");
   try {
     const result = await postJSON("/api/rerank", payload);
