@@ -113,8 +113,9 @@ def test_natural_earth_projection_hand_computed():
 
 
 def test_interval_colours():
-    assert width_colour(0) == "rgb(33,102,172)"
-    assert width_colour(10) == width_colour(25) == "rgb(215,48,39)"
+    assert width_colour(0) == "rgb(68,1,84)"  # viridis ends
+    assert width_colour(10) == width_colour(25) == "rgb(253,231,37)"
+    assert width_colour(3) == "rgb(46,114,140)"  # halfway between the stops at 2 and 4
     assert width_colour(None) == width_colour(float("nan")) == "#8c959f"
 
 

@@ -21,7 +21,7 @@ from techhubs.config import load_methodology
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.explain import explain
-from techhubs.report._svg import bars_svg, interval_chart, map_svg
+from techhubs.report._svg import LEGEND, bars_svg, interval_chart, map_svg, width_colour
 
 
 def _finite(value: Any) -> Any:
@@ -108,6 +108,7 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
         "interval_note": interval_note, "runs": runs, "seed": seed,
         "weight_uncertainty": weight_uncertainty, "hub_pages": hub_pages,
         "map": map_svg(rows), "interval_chart": interval_chart(rows, len(rows)),
+        "legend": [(width_colour(w), label) for w, label in LEGEND],
     }
 
 

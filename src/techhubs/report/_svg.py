@@ -102,8 +102,11 @@ def world_paths() -> tuple[str, ...]:
     return tuple(paths)
 
 
-_STOPS = ((0.0, (33, 102, 172)), (2.0, (103, 169, 207)), (5.0, (253, 174, 97)),
-          (10.0, (215, 48, 39)))
+# Viridis stops (the dashboard's scale): narrow intervals dark, wide ones yellow.
+_STOPS = ((0.0, (68, 1, 84)), (2.0, (59, 82, 139)), (4.0, (33, 145, 140)),
+          (7.0, (94, 201, 98)), (10.0, (253, 231, 37)))
+LEGEND = ((0.0, "interval width 0"), (2.0, "2 ranks"), (4.0, "4"), (7.0, "7"),
+          (10.0, "10+ ranks"))
 
 
 def width_colour(width: float | None) -> str:

@@ -51,8 +51,9 @@ export async function loadOutline() {
   return outline;
 }
 
-// Interval width -> colour: narrow (certain) blue to wide (uncertain) orange.
-const STOPS = [[0, [33, 102, 172]], [2, [103, 169, 207]], [5, [253, 174, 97]], [10, [215, 48, 39]]];
+// Interval width -> colour on the viridis scale: narrow (certain) dark purple to
+// wide (uncertain) yellow; perceptually uniform, never grey (grey means no interval).
+const STOPS = [[0, [68, 1, 84]], [2, [59, 82, 139]], [4, [33, 145, 140]], [7, [94, 201, 98]], [10, [253, 231, 37]]];
 
 export function widthColour(width) {
   if (width === null || width === undefined || Number.isNaN(width)) return "#8c959f";
@@ -107,7 +108,7 @@ export function drawMap(svg, land, rows, { selected, onSelect, hasIntervals }) {
 export function drawLegend(element, hasIntervals) {
   element.replaceChildren();
   const items = hasIntervals
-    ? [[0, "interval width 0"], [2, "2 ranks"], [5, "5 ranks"], [10, "10+ ranks"]]
+    ? [[0, "interval width 0"], [2, "2 ranks"], [4, "4"], [7, "7"], [10, "10+ ranks"]]
     : [[null, "rank intervals unavailable"]];
   for (const [width, label] of items) {
     const span = document.createElement("span");
