@@ -30,8 +30,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techhubs._version import __version__
-from techhubs.api import _intervals
-from techhubs.api._data import Fitted, Source, Store, edition_sources, rerank, results_source
 from techhubs.api._export import (
     clean,
     json_response,
@@ -58,6 +56,8 @@ from techhubs.api._schemas import (
 )
 from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.index.explain import explain
+from techhubs.views import intervals as _intervals
+from techhubs.views.sources import Fitted, Source, Store, edition_sources, rerank, results_source
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from techhubs.datasets.editions import list_editions, load_edition
 from techhubs.errors import DataError, MethodologyError, TechhubsError, UnknownNameError
 from techhubs.index import _aggregate
 from techhubs.index.composite import Composite, aggregate_tree, normalise
-from techhubs.index.presets import list_presets
 from techhubs.panel import Panel
+from techhubs.presets import list_presets
 
 Array = NDArray[np.float64]
 
@@ -346,7 +346,7 @@ class Store:
 
     def published(self, source_name: str) -> Any:
         """Published ranks and quoted facts matched to a source's units (built once)."""
-        from techhubs.api._published import build_index
+        from techhubs.views.published import build_index
 
         with self._lock:
             hit = self._published.get(source_name)
