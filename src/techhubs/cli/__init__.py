@@ -18,6 +18,7 @@ from techhubs.errors import TechhubsError
 # module name -> attribute names of click commands it defines
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "techhubs.cli._rank": ("rank", "editions", "methods", "explain"),
+    "techhubs.cli._build": ("build", "simulate"),
 }
 
 

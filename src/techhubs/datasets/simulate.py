@@ -72,7 +72,6 @@ _NAMED_SHARES = (1.0, 0.6, 0.4)
 _NAMED_TOTAL = 0.70
 _SPRAWL_TOTAL = 0.10
 _TOWN_CAP = 0.03
-_TOWN_MIN_POPULATION = 15000
 _CHUNK_DOCS = 1_000_000
 
 Progress = Callable[[str, int, int], None]
@@ -219,8 +218,13 @@ class _Sites:
     jitter: npt.NDArray[np.float64]
 
 
+def _xyz(lat: Any, lon: Any) -> npt.NDArray[np.float64]:
+    p, q = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)])
+
+
 def _cluster_sites(places: list[dict[str, Any]], economies: set[str], towns: pl.DataFrame,
-                   params: SimulationParams) -> _Sites:
+                   borders: pl.DataFrame, params: SimulationParams) -> _Sites:
     m = len(places)
     named = np.array(_NAMED_SHARES[:m] if m <= 3 else [1.0] * m)
     named = named / named.sum()
@@ -250,10 +254,23 @@ def _cluster_sites(places: list[dict[str, Any]], economies: set[str], towns: pl.
             seg_lat += list(places[0]["latitude"] + t * (p["latitude"] - places[0]["latitude"]))
             seg_lon += list(places[0]["longitude"] + t * (p["longitude"] - places[0]["longitude"]))
         # keep sprawl inside the cluster's economies
-        in_economy = _country_of(np.asarray(seg_lat), np.asarray(seg_lon), towns)
-        keep = np.isin(in_economy, sorted(economies))
-        seg_lat = list(np.asarray(seg_lat)[keep])
-        seg_lon = list(np.asarray(seg_lon)[keep])
+        in_economy = _country_of(np.asarray(seg_lat), np.asarray(seg_lon), borders)
+        abroad = ~np.isin(in_economy, sorted(economies))
+        if abroad.any():  # a stretch abroad moves to the nearest place at home (within 15 km)
+            from scipy.spatial import cKDTree
+
+            home = borders.filter(pl.col("country_code").is_in(sorted(economies)))
+            h_lat = home["latitude"].to_numpy()
+            h_lon = home["longitude"].to_numpy()
+            s_lat = np.asarray(seg_lat)
+            s_lon = np.asarray(seg_lon)
+            _, idx = cKDTree(_xyz(h_lat, h_lon)).query(_xyz(s_lat[abroad], s_lon[abroad]), k=1)
+            km = _haversine(s_lat[abroad], s_lon[abroad], h_lat[idx], h_lon[idx])
+            s_lat[abroad] = np.where(km <= 15, h_lat[idx], np.nan)
+            s_lon[abroad] = np.where(km <= 15, h_lon[idx], np.nan)
+            ok = np.isfinite(s_lat)
+            seg_lat = list(s_lat[ok])
+            seg_lon = list(s_lon[ok])
         if seg_lat:
             lat += seg_lat
             lon += seg_lon
@@ -276,8 +293,18 @@ def _cluster_sites(places: list[dict[str, Any]], economies: set[str], towns: pl.
         prob += list(share)
         jit += [params.jitter_km] * int(near.sum())
     p_arr = np.asarray(prob, dtype=np.float64)
+    jit_arr = np.asarray(jit, dtype=np.float64)
+    # activity stays in the cluster's economies: near a border the spread shrinks
+    foreign = borders.filter(~pl.col("country_code").is_in(sorted(economies)))
+    if foreign.height:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(_xyz(foreign["latitude"].to_numpy(), foreign["longitude"].to_numpy()))
+        chord, _ = tree.query(_xyz(np.asarray(lat), np.asarray(lon)), k=1)
+        km = 2 * 6371.0088 * np.arcsin(np.minimum(chord / 2, 1.0))
+        jit_arr = np.minimum(jit_arr, 0.3 * km)
     return _Sites(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64),
-                  p_arr / p_arr.sum(), np.asarray(jit, dtype=np.float64))
+                  p_arr / p_arr.sum(), jit_arr)
 
 
 def _country_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64],
@@ -425,12 +452,13 @@ def simulate(
     out.mkdir(parents=True, exist_ok=True)
     panel = load_edition(params.edition)
     anchors = locate_edition(params.edition)
-    towns = load_cities(15000) if _TOWN_MIN_POPULATION >= 15000 else load_cities(5000)
+    towns = load_cities(15000)
+    borders = load_cities(5000)  # the places that decide a location's economy
     codes = [c for c in panel.indicator_codes if c in SOURCE_OF_INDICATOR]
     if params.vc and "vc_deals" not in codes:
         codes.append("vc_deals")
     groups = [
-        _cluster_sites(row["places"], set(row["economies"]), towns, params)
+        _cluster_sites(row["places"], set(row["economies"]), towns, borders, params)
         for row in anchors.iter_rows(named=True)
     ]
     anchor_points = [(p["latitude"], p["longitude"]) for row in anchors["places"].to_list()
@@ -496,6 +524,7 @@ def simulate(
             progress(source, n_done + 1, len(codes))
     summary = {
         "synthetic": True,
+        "code": simulation_code_version(),
         "label": SYNTHETIC_LABEL,
         "techhubs": __version__,
         "params": _params_dict(params),
@@ -521,6 +550,14 @@ def _params_dict(params: SimulationParams) -> dict[str, Any]:
     d = asdict(params)
     d["years"] = list(params.years)
     return d
+
+
+def simulation_code_version() -> str:
+    """techhubs version + hash of this module: a simulated world depends on both."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"{__version__}+{digest}"
 
 
 def read_summary(directory: str | Path) -> dict[str, Any]:

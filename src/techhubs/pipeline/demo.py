@@ -33,7 +33,7 @@ def world_dir(workdir: Path, edition: str, scale: float, seed: int) -> Path:
 def ensure_world(workdir: str | Path, params: SimulationParams,
                  progress: Any = None) -> Path:
     """Simulate the world unless an identical one (same parameters) is already there."""
-    from techhubs.datasets.simulate import _params_dict
+    from techhubs.datasets.simulate import _params_dict, simulation_code_version
 
     folder = world_dir(Path(workdir), params.edition, params.scale, params.seed)
     summary = folder / SUMMARY_FILE
@@ -43,7 +43,8 @@ def ensure_world(workdir: str | Path, params: SimulationParams,
         except ValueError:
             done = {}
         files_ok = all((folder / f).exists() for f in done.get("files", {}).values())
-        if done.get("params") == _params_dict(params) and files_ok:
+        if (done.get("params") == _params_dict(params) and files_ok
+                and done.get("code") == simulation_code_version()):
             return folder
     simulate(folder, params, progress=progress)
     return folder
