@@ -488,13 +488,6 @@ def _validate_tree(nodes: tuple[Node, ...], weights_sum: float | None, origin: s
         if n.code in seen:
             raise MethodologyError(f"duplicate code {n.code!r}", file=origin, key=n.code)
         seen[n.code] = n
-    roots = [n for n in nodes if n.parent is None]
-    if len(roots) != 1:
-        raise MethodologyError(
-            f"the tree needs exactly one root (a [[node]] without parent), found {len(roots)}"
-            + (f": {', '.join(r.code for r in roots)}" if roots else ""),
-            file=origin, key="node",
-        )
     for n in nodes:
         if n.parent is not None and n.parent not in seen:
             raise MethodologyError(f"parent {n.parent!r} is not a node of the tree", file=origin,
@@ -513,6 +506,13 @@ def _validate_tree(nodes: tuple[Node, ...], weights_sum: float | None, origin: s
                                        key=f"{current.code}.parent")
             path.append(current.parent)
             current = seen[current.parent]
+    roots = [n for n in nodes if n.parent is None]
+    if len(roots) != 1:
+        raise MethodologyError(
+            f"the tree needs exactly one root (a [[node]] without parent), found {len(roots)}"
+            + (f": {', '.join(r.code for r in roots)}" if roots else ""),
+            file=origin, key="node",
+        )
     children: dict[str, list[Node]] = {}
     for n in nodes:
         if n.parent is not None:

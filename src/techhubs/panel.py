@@ -239,6 +239,8 @@ class Panel:
         if not path.exists():
             raise DataError("file not found", file=path)
         suffix = path.suffix.lower()
+        if path.stat().st_size == 0:
+            raise DataError("the file is empty (no data rows)", file=path)
         try:
             if suffix in (".parquet", ".pq"):
                 frame = pl.read_parquet(path)

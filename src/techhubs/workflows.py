@@ -32,6 +32,13 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
                             key="--edition/--data")
     if isinstance(data, Panel):
         return data
+    if data is not None and _is_coinr_idata(Path(data)):
+        import polars as pl
+
+        from techhubs.index.coinr import panel_from_idata
+
+        return panel_from_idata(pl.read_csv(data, null_values=["NA"], infer_schema_length=0),
+                                file=data)
     if data is not None:
         indicators = None
         if method is not None:
@@ -40,6 +47,15 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
                            "world_total": n.world_total} for n in method.indicators]
         return Panel.read(data, indicators=indicators)
     return load_edition(edition or DEFAULT_EDITION)
+
+
+def _is_coinr_idata(path: Path) -> bool:
+    """A COINr iData table: a CSV whose header has uCode but no unit_id."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = [c.strip().strip('"') for c in handle.readline().split(",")]
+    return "uCode" in header and "unit_id" not in header
 
 
 def default_method(edition: str | None, data: Any) -> str:
@@ -53,9 +69,17 @@ def build(edition: str | None = None, data: str | Path | Panel | None = None,
     """Fit a :class:`Composite` (the full build, with every intermediate step kept)."""
     if method is None:
         method = default_method(edition, data)
-    methodology = method if isinstance(method, Methodology) else load_methodology(method)
+    methodology = method if isinstance(method, Methodology) else _load_method(method)
     panel = load_panel(edition, data, methodology)
     return Composite(methodology).fit(panel)
+
+
+def _load_method(method: str | Path) -> Methodology:
+    from techhubs.index.coinr import is_imeta, methodology_from_imeta
+
+    if is_imeta(method):
+        return methodology_from_imeta(method)
+    return load_methodology(method)
 
 
 def rank(edition: str | None = None, data: str | Path | Panel | None = None,

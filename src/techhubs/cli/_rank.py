@@ -19,7 +19,9 @@ from techhubs.index.ranking import FORMATS, Ranking
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped output (files, tests, `| less`) gets a wide console so rows never wrap.
+    width = None if sys.stdout.isatty() else 200
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -35,20 +37,19 @@ def _fmt(value: Any, digits: int = 2) -> str:
 def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
     t = ranking.table
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
-    table.add_column("rank", justify="right")
-    table.add_column("name")
-    table.add_column("economies")
-    table.add_column("score", justify="right")
+    table.add_column("rank", justify="right", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("economies", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    method = ranking.provenance.get("steps", {}).get("normalise", {}).get("method", "")
     for code in ranking.indicators:
-        table.add_column(code.replace("_", " "), justify="right")
-        table.add_column("share %" if "share" in str(ranking.provenance.get("steps", {})
-                                                         .get("normalise", {})
-                                                         .get("method", "")) else "norm",
-                         justify="right")
+        table.add_column(code.replace("_", " "), justify="right", no_wrap=True)
+        table.add_column("share %" if method == "share" else "norm", justify="right",
+                         no_wrap=True)
     has_prev = "previous_rank" in t.columns
     if has_prev:
-        table.add_column("prev", justify="right")
-        table.add_column("change", justify="right")
+        table.add_column("prev", justify="right", no_wrap=True)
+        table.add_column("change", justify="right", no_wrap=True)
     for row in t.iter_rows(named=True):
         cells = [str(row["rank"]), row["name"], "/".join(row["economies"] or []),
                  _fmt(row["score"])]

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from techhubs.datasets._places import Place, cluster_places
 from techhubs.errors import UnknownNameError
 from techhubs.panel import Panel, file_sha256
 
@@ -83,10 +84,17 @@ def load_edition(name: str = "gii-2023") -> Panel:
                            "direction": 1, "source": meta.get("source", ""),
                            "period": meta.get("period", ""),
                            "world_total": meta.get("world_total")})
+    names = table[spec["unit_column"]].to_list()
+    economies = table[spec["economies_column"]].to_list()
+    places = [cluster_places(n, e.split("/")) for n, e in zip(names, economies, strict=True)]
     frame = pl.DataFrame({
-        "unit_id": [slug(n) for n in table[spec["unit_column"]]],
-        "name": table[spec["unit_column"]],
-        "economies": table[spec["economies_column"]],
+        "unit_id": [slug(n) for n in names],
+        "name": names,
+        "economies": economies,
+        "latitude": [_centroid(p)[0] for p in places],
+        "longitude": [_centroid(p)[1] for p in places],
+        "population": [float(sum(x.population for x in p)) if p else None for p in places],
+        "members": ["; ".join(x.name for x in p) for p in places],
         **{code: table[code] for code in spec["indicators"]},
     })
     ref_cols = {"published_rank": pl.col(spec["rank_column"]).cast(pl.Int64)}
@@ -111,9 +119,21 @@ def load_edition(name: str = "gii-2023") -> Panel:
         "sha256": file_sha256(info.path),
         "world_totals": {c: m.get("world_total") for c, m in spec["indicators"].items()},
         "world_totals_note": " ".join(info.note.split()),
+        "places_note": "members, coordinates and population from the GeoNames places named "
+        "in each cluster's name (population: sum of those places, a lower bound)",
     }
     return Panel.from_frame(frame, indicators=indicators, provenance=provenance,
                             reference=reference, file=None)
+
+
+def _centroid(places: list[Place]) -> tuple[float | None, float | None]:
+    """Population-weighted centroid of a few nearby places (no antimeridian case here)."""
+    if not places:
+        return None, None
+    total = sum(max(p.population, 1) for p in places)
+    lat = sum(p.latitude * max(p.population, 1) for p in places) / total
+    lon = sum(p.longitude * max(p.population, 1) for p in places) / total
+    return lat, lon
 
 
 def world_total_ranges(name: str) -> dict[str, tuple[float, float]]:

@@ -1,0 +1,5 @@
+import sys
+
+from techhubs.cli import main
+
+sys.exit(main())
