@@ -38,6 +38,7 @@ points (``numpy.random.Generator(PCG64)``, one child stream per source).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -130,6 +131,16 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def _fold_expr(expr: pl.Expr) -> pl.Expr:
+    """Accent-, case- and punctuation-insensitive key of a place name (vectorised)."""
+    return (expr.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+            .str.replace_all(r"[^\p{L}\p{N}]", ""))
+
+
+def _fold_expr_one(text: str) -> str:
+    return str(pl.select(_fold_expr(pl.lit(text))).item())
+
+
 def named_places(cluster_name: str) -> list[str]:
     """The city names in a published cluster name.
 
@@ -147,7 +158,20 @@ def _haversine(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> npt.NDArray[np.flo
     return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=np.float64)
 
 
+@functools.cache
+def _locate(edition: str) -> pl.DataFrame:
+    return _locate_uncached(edition)
+
+
 def locate_edition(edition: str = "gii-2023") -> pl.DataFrame:
+    """Anchor every published cluster of an edition on GeoNames cities (cached per process).
+
+    See :func:`_locate_uncached`.
+    """
+    return _locate(edition)
+
+
+def _locate_uncached(edition: str) -> pl.DataFrame:
     """Anchor every published cluster of an edition on GeoNames cities.
 
     Returns one row per published cluster: unit_id, name, economies, published_rank,
@@ -161,15 +185,18 @@ def locate_edition(edition: str = "gii-2023") -> pl.DataFrame:
     panel = load_edition(edition)
     wanted = sorted({e for row in panel.units["economies"].to_list() for e in row})
     cities = load_cities(1000).filter(pl.col("country_code").is_in(wanted))
-    folded = [_fold(n) for n in cities["name"].to_list()]
-    alt = cities["alternatenames"].to_list()
+    keys = {_fold_expr_one(p) for n in panel.units["name"].to_list() for p in named_places(n)}
+    variants = (
+        cities.with_row_index("i")
+        .select("i", pl.concat_list(pl.col("name"), pl.col("alternatenames")).alias("v"))
+        .explode("v")
+        .with_columns(_fold_expr(pl.col("v")).alias("key"))
+        .filter(pl.col("key").is_in(sorted(keys)))
+        .unique(["i", "key"])
+    )
     index: dict[str, list[int]] = {}
-    for i, (name, alts) in enumerate(zip(folded, alt, strict=True)):
-        index.setdefault(name, []).append(i)
-        for a in alts or ():
-            key = _fold(a)
-            if key and key != name:
-                index.setdefault(key, []).append(i)
+    for i, key in variants.sort("i").select("i", "key").iter_rows():
+        index.setdefault(key, []).append(int(i))
     cc = cities["country_code"].to_numpy()
     pop = cities["population"].to_numpy()
     lat = cities["latitude"].to_numpy()
@@ -183,7 +210,7 @@ def locate_edition(edition: str = "gii-2023") -> pl.DataFrame:
         economies = set(unit["economies"])
         places: list[dict[str, Any]] = []
         for place in named_places(unit["name"]):
-            cand = [i for i in index.get(_fold(place), []) if cc[i] in economies]
+            cand = [i for i in index.get(_fold_expr_one(place), []) if cc[i] in economies]
             if places and cand:  # later names: near the first
                 first = places[0]
                 d = _haversine(first["latitude"], first["longitude"], lat[cand], lon[cand])
