@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from techhubs.config import load_methodology
 from techhubs.errors import DataError
 from techhubs.index.composite import Composite
-from techhubs.config import load_methodology
 from techhubs.indicators import cluster_panel, indicator_table, intensity, shares, unit_ids
 
 INDICATORS = {"patents": "pct_applications", "publications": "scientific_publications",

@@ -274,9 +274,9 @@ def _cluster_sites(places: list[dict[str, Any]], economies: set[str], towns: pl.
         seg_lat: list[float] = []
         seg_lon: list[float] = []
         for p in places[1:]:
-            d = float(_haversine(places[0]["latitude"], places[0]["longitude"],
-                                 p["latitude"], p["longitude"]))
-            n = max(2, int(d / 3.0))
+            seg_km = float(_haversine(places[0]["latitude"], places[0]["longitude"],
+                                      p["latitude"], p["longitude"]))
+            n = max(2, int(seg_km / 3.0))
             t = np.linspace(0, 1, n + 1)[1:-1]
             seg_lat += list(places[0]["latitude"] + t * (p["latitude"] - places[0]["latitude"]))
             seg_lon += list(places[0]["longitude"] + t * (p["longitude"] - places[0]["longitude"]))
@@ -422,7 +422,7 @@ def _generate(rng: np.random.Generator, groups: list[_Sites], totals: npt.NDArra
     site_jit = np.concatenate([g.jitter for g in groups])
     # cumulative probabilities, group g occupying (g, g+1]: one searchsorted for all rows
     cum = np.concatenate([g_i + np.cumsum(g.prob) for g_i, g in enumerate(groups)])
-    for g_i, g in enumerate(groups):
+    for g_i, _g in enumerate(groups):
         cum[offsets[g_i + 1] - 1] = g_i + 1.0  # exact end of each group
     doc_weight = np.where(docs > 0, totals / np.maximum(docs, 1), 0.0)
     doc_group = np.repeat(np.arange(len(groups)), docs)
@@ -499,7 +499,7 @@ def simulate(
     cap_share = 0.1 * smallest_share / max(len(codes), 1)
     seeds = np.random.SeedSequence(params.seed).spawn(len(SOURCE_OF_INDICATOR))
     files: dict[str, Path] = {}
-    counts: dict[str, dict[str, float]] = {}
+    counts: dict[str, dict[str, Any]] = {}
     for n_done, code in enumerate(codes):
         source = SOURCE_OF_INDICATOR[code]
         if code == "vc_deals" and code not in panel.indicator_codes:

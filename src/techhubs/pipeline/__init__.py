@@ -12,7 +12,13 @@ and its crash safety, :mod:`techhubs.pipeline.demo` for the synthetic demo.
 
 from techhubs.pipeline._build import BuildResult, StageRun, build
 from techhubs.pipeline._stages import STAGE_NAMES
-from techhubs.pipeline.config import BuildConfig, ClusteringSpec, InputSpec, config_from_dict, load_config
+from techhubs.pipeline.config import (
+           BuildConfig,
+           ClusteringSpec,
+           InputSpec,
+           config_from_dict,
+           load_config,
+)
 
 __all__ = ["STAGE_NAMES", "BuildConfig", "BuildResult", "ClusteringSpec", "InputSpec",
            "StageRun", "build", "config_from_dict", "load_config"]

@@ -226,7 +226,7 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         put("comparison.csv", lambda p: comparison.write_csv(p))
         put("comparison.json", lambda p: p.write_text(json.dumps(comparison_summary, indent=2)))
     run = StageRun("outputs", "ran", key, time.time() - t0)
-    manifest = _manifest(config, runs + [run], inputs, files, key, started,
+    manifest = _manifest(config, [*runs, run], inputs, files, key, started,
                          comparison_summary)
     write_json_atomic(results / MANIFEST, manifest)
     emit("ran", "outputs", {"key": key, "seconds": run.seconds})
@@ -292,7 +292,7 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
         "cluster_id", "latitude", "longitude").unique()
     by_cluster = {int(k[0]) if isinstance(k, tuple) else int(k): g
                   for k, g in members.group_by("cluster_id")}
-    features = []
+    features: list[dict[str, Any]] = []
     weight_cols = [c for c in clusters.columns if c.startswith("weight")]
     for uid, row in zip(ids, clusters.iter_rows(named=True), strict=True):
         pts = by_cluster.get(int(row["cluster_id"]))
@@ -315,7 +315,7 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
                  **{c: row[c] for c in weight_cols}}
         features.append({"type": "Feature", "id": uid, "geometry": geometry,
                          "properties": props})
-    features.sort(key=lambda f: (f["properties"]["rank"] or 10**9))
+    features.sort(key=lambda f: int(f["properties"]["rank"] or 10**9))
     out: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                            "properties": {"project": config.name, "synthetic": config.synthetic}}
     if config.synthetic:

@@ -159,7 +159,7 @@ class StageCache:
 
     def clean_partial(self) -> list[Path]:
         """Remove leftovers of interrupted runs (``.tmp-``/``.old-`` folders, damaged stages)."""
-        removed = []
+        removed: list[Path] = []
         if not self.root.exists():
             return removed
         for stage_dir in self.root.iterdir():
