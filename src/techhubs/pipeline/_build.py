@@ -111,6 +111,10 @@ def build(
         out_run, manifest = _outputs(config, cache, runs, inputs, ctx, upstream, force, emit,
                                      started)
         runs.append(out_run)
+    # the manifest describes the run that wrote the results; add what this run did
+    manifest = {**manifest, "this_run": [{"name": r.name, "status": r.status,
+                                          "seconds": round(r.seconds, 3), "reason": r.reason}
+                                         for r in runs]}
     return BuildResult(config=config, stages=runs, results=config.results, manifest=manifest,
                        seconds=time.time() - started)
 
