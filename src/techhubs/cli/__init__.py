@@ -18,6 +18,8 @@ from techhubs.errors import TechhubsError
 # module name -> attribute names of click commands it defines
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "techhubs.cli._rank": ("rank", "editions", "methods", "explain"),
+    "techhubs.cli._compare": ("compare", "consensus", "movers", "claims", "resolve"),
+    "techhubs.cli._ingest": ("ingest", "geocode", "aggregate_cmd", "fetch_cmd"),
     "techhubs.cli._build": ("build", "simulate"),
 }
 

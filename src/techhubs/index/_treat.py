@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import kurtosis, skew
 
 Array = NDArray[np.float64]
 
@@ -31,6 +30,8 @@ class TreatmentRecord:
 
 
 def _stats(v: NDArray[np.float64]) -> tuple[float, float]:
+    from scipy.stats import kurtosis, skew  # imported late: scipy.stats is slow to import
+
     if v.size < 4 or np.ptp(v) == 0:
         return 0.0, 0.0
     return float(skew(v, bias=False)), float(kurtosis(v, fisher=True, bias=False))

@@ -1,0 +1,1 @@
+"""Readers of public data formats into the points table, with ingest accounting."""
