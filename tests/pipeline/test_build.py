@@ -197,3 +197,20 @@ def test_demo_recovers_the_published_ranking_at_small_scale(tmp_path) -> None:
     assert "SYNTHETIC" in result.manifest["label"]
     geo = json.loads((result.results / "clusters.geojson").read_text())
     assert geo["properties"]["synthetic"] is True
+
+
+def test_reader_formats_feed_the_build(project) -> None:
+    # venture deals from a Crunchbase-style rounds file (CR line endings, messy text), read
+    # by the crunchbase reader and geocoded; every round is accounted for
+    rounds = FIXTURE.parent / "sources" / "crunchbase_rounds.csv"
+    shutil.copy(rounds, project.parent / "rounds.csv")
+    text = project.read_text().replace("[periods]\nstart = 2018\nend = 2022\n", "")
+    text += ('\n[[inputs]]\nsource = "vc"\nformat = "crunchbase"\npaths = ["rounds.csv"]\n')
+    project.write_text(text)
+    result = build(load_config(project))
+    report = json.loads((result.results / "ingest_report.json").read_text())
+    vc = next(i for i in report["inputs"] if i["format"] == "crunchbase")
+    reader = vc["reader"]
+    assert reader["records_read"] == reader["records_used"] + reader["records_dropped"]
+    assert reader["records_used"] >= 1
+    assert vc["files"][0]["sources"]["vc"]["rows"] == reader["records_used"]

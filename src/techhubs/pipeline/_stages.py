@@ -114,18 +114,24 @@ def _ingest_params(config: BuildConfig) -> dict[str, Any]:
     return {"inputs": [i.to_dict() for i in config.inputs]}
 
 
-def _reader_for(fmt: str, options: Mapping[str, Any]) -> Any:
-    """The reader of ``techhubs.sources`` whose ``name`` is ``fmt``, built with ``options``."""
+_READER_MODULES = {"patentsview": "patentsview", "openalex": "openalex", "ror": "ror",
+                   "crunchbase": "crunchbase", "generic": "table", "table": "table"}
+
+
+def _reader_for(fmt: str, source: str, options: Mapping[str, Any]) -> Any:
+    """The reader of ``techhubs.sources`` for format ``fmt``, built with ``options``.
+
+    ``generic`` is the table reader; readers that take a ``source`` label get
+    the input's source unless the options name one.
+    """
+    import importlib
     import inspect
 
     import techhubs.sources as sources
-
-    for module_name in ("patentsview", "openalex", "ror", "crunchbase", "generic"):
-        try:
-            __import__(f"techhubs.sources.{module_name}")
-        except ImportError:
-            continue
     from techhubs.sources._base import Reader
+
+    name = _READER_MODULES.get(fmt, fmt)
+    importlib.import_module(f"techhubs.sources.{name}")
 
     candidates: list[type[Any]] = []
     seen: set[type[Any]] = set()
@@ -136,12 +142,15 @@ def _reader_for(fmt: str, options: Mapping[str, Any]) -> Any:
             continue
         seen.add(cls)
         stack.extend(cls.__subclasses__())
-        if getattr(cls, "name", "") == fmt and not inspect.isabstract(cls):
+        if getattr(cls, "name", "") == name and not inspect.isabstract(cls):
             candidates.append(cls)
     if not candidates:
         raise DataError(f"no reader for format {fmt!r} in {sources.__name__}", key="format")
+    kwargs = dict(options)
+    if "source" in inspect.signature(candidates[0].__init__).parameters:
+        kwargs.setdefault("source", source)
     try:
-        return candidates[0](**dict(options))
+        return candidates[0](**kwargs)
     except TypeError as exc:
         raise DataError(f"bad options for the {fmt} reader: {exc}", key="options") from exc
 
@@ -155,17 +164,16 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
     done = 0
     try:
         for k, spec in enumerate(config.inputs):
+            entry: dict[str, Any] = {"source": spec.source, "format": spec.format, "files": []}
             if spec.format == "points":
                 files = list(spec.paths)
             else:
-                reader = _reader_for(spec.format, spec.options)
+                reader = _reader_for(spec.format, spec.source, spec.options)
                 target = out / f"points-{k}.parquet"
                 report = reader.write(list(spec.paths), target)
-                inputs.append({"source": spec.source, "format": spec.format,
-                               "reader": report.to_dict(),
-                               "files": [str(p) for p in spec.paths]})
+                entry["reader"] = report.to_dict()
+                entry["raw_files"] = [str(p) for p in spec.paths]
                 files = [target]
-            entry: dict[str, Any] = {"source": spec.source, "format": spec.format, "files": []}
             for path in files:
                 relation = _relation([path], row_numbers=path.suffix.lower() in (".parquet", ".pq"))
                 cols = _columns(con, relation, path)
@@ -197,7 +205,8 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                                     "WHERE reason IS NULL").fetchone()
                 used = int(total) - int(sum(dropped.values()))
                 file_entry = {
-                    "path": str(path), "rows_read": int(total), "rows_used": used,
+                    "path": (f"{spec.format} reader output" if path.parent == out
+                             else str(path)), "rows_read": int(total), "rows_used": used,
                     "rows_dropped": int(total) - used,
                     "dropped": {r: int(dropped[r]) for r in REASONS if r in dropped},
                     "examples": {r: examples[r] for r in REASONS if r in examples},
@@ -207,15 +216,17 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     "columns": [c for c in cols if c != "file_row_number"],
                 }
                 entry["files"].append(file_entry)
-                points_files.append({"path": str(path), "source": spec.source,
+                in_stage = path.parent == out
+                points_files.append({"path": path.name if in_stage else str(path),
+                                     "in_stage": in_stage, "source": spec.source,
                                      "columns": file_entry["columns"]})
                 done += 1
                 progress(f"checked {path.name}", done, n_files)
             inputs.append(entry)
     finally:
         con.close()
-    read = sum(f["rows_read"] for i in inputs for f in i.get("files", []) if isinstance(f, dict))
-    used = sum(f["rows_used"] for i in inputs for f in i.get("files", []) if isinstance(f, dict))
+    read = sum(f["rows_read"] for i in inputs for f in i["files"])
+    used = sum(f["rows_used"] for i in inputs for f in i["files"])
     report = {"inputs": inputs, "rows_read": read, "rows_used": used,
               "rows_dropped": read - used, "points_files": points_files}
     (out / "ingest.json").write_text(json.dumps(report, indent=2, default=str))
@@ -241,7 +252,7 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
     in_period = " AND ".join(period) if period else "true"
     parts = []
     for f in files:
-        path = Path(f["path"])
+        path = ctx["ingest"]["dir"] / f["path"] if f.get("in_stage") else Path(f["path"])
         parts.append(f"SELECT {_typed_sql(f['columns'], f['source'])} FROM {_relation([path])}")
     union = "\nUNION ALL\n".join(parts)
     target = out / "locations.parquet"

@@ -9,7 +9,8 @@ Example (relative paths are relative to the project file)::
 
     [[inputs]]
     source = "patents"             # patents | publications | vc | institutions
-    format = "points"              # points | patentsview | openalex | ror | crunchbase | generic
+    format = "points"              # points | patentsview | openalex | ror | crunchbase |
+                                   # generic (alias table: CSV/Parquet mapped by options)
     paths = ["data/patents.parquet"]
     options = {}                   # passed to the reader
 
@@ -49,7 +50,7 @@ from typing import Any
 
 from techhubs.errors import DataError
 
-FORMATS = ("points", "patentsview", "openalex", "ror", "crunchbase", "generic")
+FORMATS = ("points", "patentsview", "openalex", "ror", "crunchbase", "generic", "table")
 DEFAULT_INDICATORS = {
     "patents": "pct_applications",
     "publications": "scientific_publications",
