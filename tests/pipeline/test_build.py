@@ -214,3 +214,29 @@ def test_reader_formats_feed_the_build(project) -> None:
     assert reader["records_read"] == reader["records_used"] + reader["records_dropped"]
     assert reader["records_used"] >= 1
     assert vc["files"][0]["sources"]["vc"]["rows"] == reader["records_used"]
+
+
+def test_aggregated_locations_match_the_aggregation_engine(project) -> None:
+    # the aggregate stage (validation + period + rounding in one DuckDB pass) gives the same
+    # rounded locations as techhubs.aggregate on the rows that pass, within the period
+    from techhubs.aggregate import aggregate
+
+    config = load_config(project)
+    result = build(config)
+    mine = pl.read_parquet(next((config.cache / "aggregate").glob("*/locations.parquet")))
+    raw = pl.read_csv(project.parent / "points.csv", infer_schema=False)
+    ok = raw.with_columns(
+        pl.col("latitude").cast(pl.Float64, strict=False),
+        pl.col("longitude").cast(pl.Float64, strict=False),
+        pl.col("weight").cast(pl.Float64, strict=False),
+        pl.col("year").cast(pl.Int32, strict=False),
+    ).drop_nulls().filter(pl.col("latitude").abs() <= 90, pl.col("weight") >= 0,
+                          pl.col("year").is_between(2018, 2022))
+    reference = aggregate(ok, precision=2)
+    key = ["source", "year", "latitude", "longitude"]
+    a = mine.sort(key).select(*key, "weight", "n_records")
+    b = reference.sort(key).select(*key, "weight", "n_records")
+    assert a.select(key).equals(b.select(key))
+    assert a["n_records"].to_list() == b["n_records"].to_list()
+    assert a["weight"].to_list() == pytest.approx(b["weight"].to_list())
+    assert result.stage("aggregate").summary["records"] == {"patents": 228, "publications": 372}

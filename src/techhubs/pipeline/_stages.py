@@ -241,8 +241,10 @@ def _aggregate_params(config: BuildConfig) -> dict[str, Any]:
 
 def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
                    progress: Progress) -> dict[str, Any]:
+    from techhubs.aggregate import round_expr_sql  # the rounding rule of the DuckDB engine
+
     files = ctx["ingest"]["points_files"]
-    scale = float(10 ** config.clustering.precision)
+    precision = config.clustering.precision
     start, end = config.period
     period = []
     if start is not None:
@@ -267,8 +269,8 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
         progress("period filter", 1, 3)
         con.execute(f"""COPY (
             SELECT source, year,
-                   floor(latitude * {scale} + 0.5) / {scale} AS latitude,
-                   floor(longitude * {scale} + 0.5) / {scale} AS longitude,
+                   {round_expr_sql("latitude", precision)} AS latitude,
+                   {round_expr_sql("longitude", precision)} AS longitude,
                    sum(weight) AS weight, count(*)::BIGINT AS n_records
             FROM valid WHERE {in_period}
             GROUP BY ALL ORDER BY source, year, latitude, longitude
@@ -435,7 +437,7 @@ def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", ("pipeline/_stages.py", "sources", "points.py", "geo"), _ingest_params,
           _run_ingest, "read and check every input record"),
-    Stage("aggregate", ("pipeline/_stages.py",), _aggregate_params, _run_aggregate,
+    Stage("aggregate", ("pipeline/_stages.py", "aggregate"), _aggregate_params, _run_aggregate,
           "round locations, filter the period, sum weights (DuckDB)"),
     Stage("clusters", ("pipeline/_stages.py", "clusters", "points.py", "geo"), _clusters_params,
           _run_clusters, "weighted DBSCAN per source, merge, name"),
