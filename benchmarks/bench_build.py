@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {src!r})
 t0 = time.perf_counter()
 from techhubs.pipeline import build, load_config
@@ -44,7 +44,9 @@ if changes:
 t1 = time.perf_counter()
 result = build(config, from_stage={from_stage!r})
 t2 = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this process's own high-water mark (ru_maxrss can carry the parent's across fork)
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
 print(json.dumps({{"build_s": t2 - t1, "setup_s": t1 - t0, "peak_bytes": peak,
                   "stages": [(s.name, s.status, s.seconds) for s in result.stages],
                   "comparison": result.manifest.get("comparison")}}))
