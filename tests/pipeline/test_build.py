@@ -240,3 +240,20 @@ def test_aggregated_locations_match_the_aggregation_engine(project) -> None:
     assert a["n_records"].to_list() == b["n_records"].to_list()
     assert a["weight"].to_list() == pytest.approx(b["weight"].to_list())
     assert result.stage("aggregate").summary["records"] == {"patents": 228, "publications": 372}
+
+
+def test_robustness_stage_when_configured(project) -> None:
+    text = project.read_text().replace(
+        "[methodology]", "[robustness]\nruns = 100\nseed = 1\nweights = 0.25\n\n[methodology]")
+    project.write_text(text)
+    config = load_config(project)
+    result = build(config)
+    assert result.stage("robustness").status == "ran"
+    intervals = pl.read_csv(result.results / "rank_intervals.csv")
+    ranking = result.ranking()
+    nominal = dict(zip(intervals["unit_id"], intervals["nominal_rank"], strict=True))
+    assert all(nominal[u] == r for u, r in zip(ranking["unit_id"], ranking["rank"], strict=True))
+    from dataclasses import replace
+
+    more = build(replace(config, robustness={**config.robustness, "runs": 200}))
+    assert more.ran == ["robustness", "outputs"]

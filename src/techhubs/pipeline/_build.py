@@ -30,9 +30,6 @@ Event = Callable[[str, str, dict[str, Any]], None]
 """``on_event(event, stage, info)``: events ``start``, ``progress`` (info: step, done,
 total), ``ran``, ``cached``, ``skipped`` (info: reason)."""
 
-RESULT_FILES = ("ranking.csv", "ranking.json", "ranking.parquet", "clusters.geojson",
-                "clusters.parquet", "assignment.parquet", "indicators.csv",
-                "ingest_report.json")
 MANIFEST = "manifest.json"
 
 
