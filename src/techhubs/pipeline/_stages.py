@@ -68,6 +68,7 @@ def _connect(cache_tmp: Path | None = None) -> Any:
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit='{_DUCKDB_MEMORY}'")
+    con.execute("SET enable_progress_bar = false")  # progress is the shell's job
     if cache_tmp is not None:
         cache_tmp.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory={_sql_str(str(cache_tmp))}")

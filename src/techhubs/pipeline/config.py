@@ -33,7 +33,8 @@ Example (relative paths are relative to the project file)::
     preset = "gii-clusters"        # or: file = "method.toml"
 
     [robustness]                   # optional; without it the stage is skipped
-    runs = 1000
+    runs = 1000                    # also seed, top; other keys are the uncertainty spec
+    weights = 0.25                 # (default: the methodology's [uncertainty] table)
 
     [compare]                      # optional: a published edition to compare with
     edition = "gii-2023"
