@@ -101,3 +101,36 @@ def editions() -> list[dict[str, Any]]:
 
 def methods() -> list[dict[str, str]]:
     return list_presets()
+
+
+def rank_intervals(edition: str | None = None, data: str | Path | Panel | None = None,
+                   method: str | Path | Methodology | None = None, spec: Any = None,
+                   runs: int = 1000, seed: int | None = 0, progress: Any = None,
+                   weights: float | None = None) -> Any:
+    """Monte Carlo rank intervals (:class:`techhubs.robustness.IntervalResult`).
+
+    The uncertainty is ``spec``, else the methodology's ``[uncertainty]``
+    table, else +-25% on every indicator weight; ``weights=x`` overrides the
+    weight range.
+    """
+    from techhubs.robustness import rank_intervals as _rank_intervals
+    from techhubs.robustness import resolve_spec
+
+    composite = build(edition, data, method)
+    s = resolve_spec(composite.methodology_, spec,
+                     {"weights": weights} if weights is not None else None)
+    return _rank_intervals(composite, s, runs=runs, seed=seed, progress=progress)
+
+
+def robustness(edition: str | None = None, data: str | Path | Panel | None = None,
+               method: str | Path | Methodology | None = None,
+               overrides: dict[str, Any] | None = None, runs: int = 1000,
+               seed: int | None = 0, sobol: bool = False, progress: Any = None) -> Any:
+    """Rank intervals and, with ``sobol=True``, Sobol indices
+    (:class:`techhubs.robustness.RobustnessReport`). ``overrides`` are
+    ``[uncertainty]`` keys replacing the methodology's own."""
+    from techhubs.robustness import robustness_report
+
+    composite = build(edition, data, method)
+    return robustness_report(composite, overrides=overrides, runs=runs, seed=seed,
+                             sobol=sobol, progress=progress)

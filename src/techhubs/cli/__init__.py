@@ -20,6 +20,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "techhubs.cli._rank": ("rank", "editions", "methods", "explain"),
     "techhubs.cli._compare": ("compare", "consensus", "movers", "claims", "resolve"),
     "techhubs.cli._ingest": ("ingest", "geocode", "aggregate_cmd", "fetch_cmd"),
+    "techhubs.cli._robustness": ("robustness",),
     "techhubs.cli._build": ("build", "simulate"),
 }
 

@@ -50,6 +50,10 @@ def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
     if has_prev:
         table.add_column("prev", justify="right", no_wrap=True)
         table.add_column("change", justify="right", no_wrap=True)
+    p_top = next((c for c in t.columns if c.startswith("p_top")), None)
+    if p_top is not None:
+        table.add_column("5-95% rank", justify="right", no_wrap=True)
+        table.add_column(f"P(top {p_top[5:]})", justify="right", no_wrap=True)
     for row in t.iter_rows(named=True):
         cells = [str(row["rank"]), row["name"], "/".join(row["economies"] or []),
                  _fmt(row["score"])]
@@ -61,6 +65,9 @@ def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
                      f"[green]▲{change}[/]" if change > 0 else
                      f"[red]▼{-change}[/]" if change < 0 else "=")
             cells += [_fmt(row["previous_rank"]), arrow]
+        if p_top is not None:
+            lo, hi = row["rank_p05"], row["rank_p95"]
+            cells += [str(lo) if lo == hi else f"{lo}–{hi}", f"{row[p_top]:.0%}"]
         table.add_row(*cells)
     return table
 
@@ -108,8 +115,18 @@ method_option = click.option("--method", "-m", metavar="PRESET|FILE",
               show_default=True, help="Output format.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), metavar="FILE",
               help="Write to FILE (format from --format or the extension).")
+@click.option("--intervals", is_flag=True,
+              help="Add Monte Carlo rank intervals (median, 5-95% rank, P(top 10)).")
+@click.option("--runs", type=int, default=1000, show_default=True, metavar="N",
+              help="Runs for --intervals.")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="Seed for --intervals.")
+@click.option("--weight-uncertainty", type=float, metavar="X",
+              help="Weights +-X for --intervals (default: the methodology's [uncertainty] "
+                   "table, else 0.25).")
 def rank(edition: str | None, data: Path | None, method: str | None, top: int | None,
-         economy: str | None, fmt: str, out: Path | None) -> None:
+         economy: str | None, fmt: str, out: Path | None, intervals: bool, runs: int,
+         seed: int, weight_uncertainty: float | None) -> None:
     """Rank hubs: a bundled edition or your data, with a methodology.
 
     With no options, ranks the published GII 2023 S&T clusters with the GII
@@ -121,9 +138,18 @@ def rank(edition: str | None, data: Path | None, method: str | None, top: int | 
       techhubs rank
       techhubs rank --top 10 --format csv
       techhubs rank --data cities.csv --method my_index.toml --out ranking.parquet
+      techhubs rank --intervals --runs 5000 --weight-uncertainty 0.25
     """
     ranking = workflows.rank(edition=edition, data=data, method=method, top=top,
                              economy=economy)
+    if intervals:
+        from techhubs.robustness import with_intervals
+
+        ranking = with_intervals(ranking, workflows.rank_intervals(
+            edition=edition, data=data, method=method, runs=runs, seed=seed,
+            weights=weight_uncertainty))
+    elif weight_uncertainty is not None:
+        raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)
     emit(ranking, fmt, out, title)
 

@@ -1,0 +1,306 @@
+"""The uncertainty specification: which inputs of a methodology are uncertain, and how.
+
+It is declared in the methodology's ``[uncertainty]`` table (or on the command
+line; options override the table)::
+
+    [uncertainty]
+    weights = 0.25                 # every indicator weight x U(1 - 0.25, 1 + 0.25)
+    # weights = { patents = 0.5, publications = 0.1 }   # per node
+    weight_mode = "uniform"        # or "dirichlet": the children of each parent
+    concentration = 50.0           #   ~ Dirichlet(concentration x nominal shares)
+    weight_scope = "indicators"    # or "all": pillars and sub-indices too
+    normalisation = ["minmax:low=1", "zscore:mean=100:sd=10"]
+    aggregation = ["arithmetic", "geometric"]
+    imputation = ["none", "mean"]
+    treatment = ["off", "on"]      # outlier treatment (winsorise) on / off
+    leave_one_out = true           # drop one indicator (or none) per run
+    clustering = { eps_km = [10, 20], min_weight = [500, 2000] }
+    clustering_levels = 5          # grid points per clustering parameter (cache)
+
+A normalisation or aggregation choice is a method name with optional
+``:key=value`` parameters (``minmax:low=1:high=100``, ``generalised:p=0.5``);
+in TOML it may also be a table ``{ method = "minmax", low = 1 }``. Every
+invalid entry raises :class:`~techhubs.errors.MethodologyError` naming the
+key, the problem and the valid choices.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from techhubs.config import (
+    AGGREGATION_METHODS,
+    IMPUTATION_METHODS,
+    NORMALISATION_METHODS,
+    AggregationSpec,
+    NormalisationSpec,
+)
+from techhubs.errors import MethodologyError
+
+if TYPE_CHECKING:
+    from techhubs.config import Methodology
+
+WEIGHT_MODES = ("uniform", "dirichlet")
+WEIGHT_SCOPES = ("indicators", "all")
+CLUSTERING_PARAMETERS = ("eps_km", "min_weight")
+_NORM_PARAMS = tuple(f.name for f in fields(NormalisationSpec) if f.name != "method")
+_AGG_PARAMS = tuple(f.name for f in fields(AggregationSpec) if f.name != "method")
+_ON = {"on": True, "true": True, "yes": True, "winsorise": True,
+       "off": False, "false": False, "no": False, "none": False}
+KNOWN_KEYS = ("weights", "weight_mode", "concentration", "weight_scope", "normalisation",
+              "aggregation", "imputation", "treatment", "leave_one_out", "clustering",
+              "clustering_levels")
+
+
+def _unknown(value: str, allowed: Sequence[str], where: str, origin: str, what: str) -> None:
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    hint = (f"did you mean {close[0]!r}? " if close else "") + f"choose from: {', '.join(allowed)}"
+    raise MethodologyError(f"unknown {what} {value!r}", file=origin, key=where, hint=hint)
+
+
+def parse_choice(text: str, allowed: Sequence[str], params: Sequence[str], where: str,
+                 origin: str, what: str) -> tuple[str, dict[str, float]]:
+    """``"minmax:low=1:high=100"`` -> ``("minmax", {"low": 1.0, "high": 100.0})``."""
+    parts = [p.strip() for p in str(text).split(":")]
+    name = parts[0]
+    if name not in allowed:
+        _unknown(name, allowed, where, origin, what)
+    out: dict[str, float] = {}
+    for part in parts[1:]:
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or key not in params:
+            raise MethodologyError(
+                f"bad parameter {part!r} of {what} {name!r}", file=origin, key=where,
+                hint=f"write {name}:key=value with key one of: {', '.join(params)}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise MethodologyError(f"parameter {key} of {name!r} must be a number, got {value!r}",
+                                   file=origin, key=where) from None
+        if not math.isfinite(number):
+            raise MethodologyError(f"parameter {key} of {name!r} must be finite", file=origin,
+                                   key=where)
+        out[key] = number
+    return name, out
+
+
+def _canonical(entry: Any, allowed: Sequence[str], params: Sequence[str], where: str,
+               origin: str, what: str) -> str:
+    if isinstance(entry, Mapping):
+        entry = dict(entry)
+        name = entry.pop("method", None)
+        if not isinstance(name, str):
+            raise MethodologyError(f"a {what} table needs method = \"name\"", file=origin,
+                                   key=where)
+        text = ":".join([name, *(f"{k}={v}" for k, v in entry.items())])
+    elif isinstance(entry, str):
+        text = entry
+    else:
+        raise MethodologyError(f"a {what} choice must be a name, got {entry!r}", file=origin,
+                               key=where)
+    name, values = parse_choice(text, allowed, params, where, origin, what)
+    return ":".join([name, *(f"{k}={values[k]:g}" for k in sorted(values))])
+
+
+def _as_list(value: Any, where: str, origin: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in (s.strip() for s in value.split(",")) if v]
+    if isinstance(value, Sequence):
+        return list(value)
+    raise MethodologyError(f"must be a list, got {value!r}", file=origin, key=where)
+
+
+def _number(value: Any, where: str, origin: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise MethodologyError(f"must be a number, got {value!r}", file=origin, key=where)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """Uncertain inputs of a composite index (see the module docstring).
+
+    ``UncertaintySpec(weights=0.25)`` is the common case: every indicator
+    weight varies uniformly within +-25% of its nominal value.
+    """
+
+    weights: float | Mapping[str, float] = 0.0
+    weight_mode: str = "uniform"
+    concentration: float = 50.0
+    weight_scope: str = "indicators"
+    normalisation: tuple[str, ...] = ()
+    aggregation: tuple[str, ...] = ()
+    imputation: tuple[str, ...] = ()
+    treatment: tuple[bool, ...] = ()
+    leave_one_out: bool = False
+    clustering: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    clustering_levels: int = 5
+    origin: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        o = self.origin
+        key = "uncertainty"
+        # weights
+        if isinstance(self.weights, Mapping):
+            ranges = {}
+            for code, x in self.weights.items():
+                ranges[str(code)] = self._check_range(x, f"{key}.weights.{code}")
+            object.__setattr__(self, "weights", ranges)
+        else:
+            object.__setattr__(self, "weights", self._check_range(self.weights,
+                                                                  f"{key}.weights"))
+        if self.weight_mode not in WEIGHT_MODES:
+            _unknown(str(self.weight_mode), WEIGHT_MODES, f"{key}.weight_mode", o, "weight mode")
+        if self.weight_scope not in WEIGHT_SCOPES:
+            _unknown(str(self.weight_scope), WEIGHT_SCOPES, f"{key}.weight_scope", o,
+                     "weight scope")
+        c = _number(self.concentration, f"{key}.concentration", o)
+        if c <= 0:
+            raise MethodologyError(f"concentration must be positive, got {c:g}", file=o,
+                                   key=f"{key}.concentration",
+                                   hint="larger = weights closer to nominal (e.g. 50)")
+        object.__setattr__(self, "concentration", c)
+        # discrete choices
+        norm = tuple(_canonical(v, NORMALISATION_METHODS, _NORM_PARAMS,
+                                f"{key}.normalisation[{i}]", o, "normalisation method")
+                     for i, v in enumerate(_as_list(self.normalisation,
+                                                    f"{key}.normalisation", o)))
+        agg = tuple(_canonical(v, AGGREGATION_METHODS, _AGG_PARAMS, f"{key}.aggregation[{i}]",
+                               o, "aggregation method")
+                    for i, v in enumerate(_as_list(self.aggregation, f"{key}.aggregation", o)))
+        imp = []
+        for i, v in enumerate(_as_list(self.imputation, f"{key}.imputation", o)):
+            if v not in IMPUTATION_METHODS:
+                _unknown(str(v), IMPUTATION_METHODS, f"{key}.imputation[{i}]", o,
+                         "imputation method")
+            imp.append(str(v))
+        treat = []
+        for i, v in enumerate(_as_list(self.treatment, f"{key}.treatment", o)):
+            if isinstance(v, bool):
+                treat.append(v)
+            elif isinstance(v, str) and v.lower() in _ON:
+                treat.append(_ON[v.lower()])
+            else:
+                raise MethodologyError(f"unknown treatment choice {v!r}", file=o,
+                                       key=f"{key}.treatment[{i}]",
+                                       hint="use on / off (or true / false)")
+        for name, values in (("normalisation", norm), ("aggregation", agg),
+                             ("imputation", imp), ("treatment", treat)):
+            if len(set(values)) != len(values):
+                raise MethodologyError(f"duplicate choices in {name}: {list(values)}", file=o,
+                                       key=f"{key}.{name}")
+        object.__setattr__(self, "normalisation", norm)
+        object.__setattr__(self, "aggregation", agg)
+        object.__setattr__(self, "imputation", tuple(imp))
+        object.__setattr__(self, "treatment", tuple(treat))
+        if not isinstance(self.leave_one_out, bool):
+            raise MethodologyError(f"leave_one_out must be true or false, got "
+                                   f"{self.leave_one_out!r}", file=o, key=f"{key}.leave_one_out")
+        # clustering
+        if not isinstance(self.clustering, Mapping):
+            raise MethodologyError("clustering must be a table {eps_km = [lo, hi], ...}",
+                                   file=o, key=f"{key}.clustering")
+        clus: dict[str, tuple[float, float]] = {}
+        for name, rng in self.clustering.items():
+            where = f"{key}.clustering.{name}"
+            if name not in CLUSTERING_PARAMETERS:
+                _unknown(str(name), CLUSTERING_PARAMETERS, where, o, "clustering parameter")
+            if isinstance(rng, str) or not isinstance(rng, Sequence) or len(rng) != 2:
+                raise MethodologyError(f"must be [low, high], got {rng!r}", file=o, key=where)
+            lo, hi = (_number(v, where, o) for v in rng)
+            if lo <= 0 or hi < lo:
+                raise MethodologyError(f"range [{lo:g}, {hi:g}] is invalid", file=o, key=where,
+                                       hint="give 0 < low <= high")
+            clus[str(name)] = (lo, hi)
+        object.__setattr__(self, "clustering", clus)
+        levels = self.clustering_levels
+        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
+            raise MethodologyError(f"clustering_levels must be a positive integer, got {levels!r}",
+                                   file=o, key=f"{key}.clustering_levels")
+
+    def _check_range(self, x: Any, where: str) -> float:
+        value = _number(x, where, self.origin)
+        if value < 0:
+            raise MethodologyError(f"negative weight range {value:g}", file=self.origin,
+                                   key=where, hint="give a relative half-width in [0, 1), "
+                                   "e.g. 0.25 for +-25%")
+        if value >= 1:
+            raise MethodologyError(f"weight range {value:g} would allow weights <= 0",
+                                   file=self.origin, key=where,
+                                   hint="give a relative half-width in [0, 1), e.g. 0.25")
+        return value
+
+    # ------------------------------------------------------------ construct
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], origin: str = "<cli>") -> UncertaintySpec:
+        """Build from a parsed ``[uncertainty]`` table (or CLI options); unknown keys fail."""
+        if not isinstance(d, Mapping):
+            raise MethodologyError("the [uncertainty] entry must be a table", file=origin,
+                                   key="uncertainty")
+        for k in d:
+            if k not in KNOWN_KEYS:
+                _unknown(str(k), KNOWN_KEYS, f"uncertainty.{k}", origin, "key")
+        kwargs: dict[str, Any] = {k: v for k, v in d.items() if v is not None}
+        for k in ("normalisation", "aggregation", "imputation", "treatment"):
+            if k in kwargs:
+                kwargs[k] = tuple(_as_list(kwargs[k], f"uncertainty.{k}", origin))
+        return cls(**kwargs, origin=origin)
+
+    @classmethod
+    def from_methodology(cls, m: Methodology) -> UncertaintySpec:
+        """The methodology's own ``[uncertainty]`` table (empty if it has none)."""
+        return cls.from_dict(m.uncertainty or {}, origin=m.origin)
+
+    def merged(self, overrides: Mapping[str, Any], origin: str = "<cli>") -> UncertaintySpec:
+        """This spec with some keys replaced (command-line options over the TOML table)."""
+        base = self.to_dict()
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return UncertaintySpec.from_dict(base, origin=origin if overrides else self.origin)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "weights": dict(self.weights) if isinstance(self.weights, Mapping) else self.weights,
+            "weight_mode": self.weight_mode,
+            "concentration": self.concentration,
+            "weight_scope": self.weight_scope,
+            "normalisation": list(self.normalisation),
+            "aggregation": list(self.aggregation),
+            "imputation": list(self.imputation),
+            "treatment": ["on" if t else "off" for t in self.treatment],
+            "leave_one_out": self.leave_one_out,
+            "clustering": {k: list(v) for k, v in self.clustering.items()},
+            "clustering_levels": self.clustering_levels,
+        }
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        w = self.weights
+        has_w = any(v > 0 for v in w.values()) if isinstance(w, Mapping) else w > 0
+        return not (has_w or len(self.normalisation) > 1 or len(self.aggregation) > 1
+                    or len(self.imputation) > 1 or len(self.treatment) > 1
+                    or self.leave_one_out or self.clustering)
+
+
+def normalisation_spec(label: str, base: NormalisationSpec) -> NormalisationSpec:
+    """The :class:`NormalisationSpec` a canonical choice label stands for."""
+    from dataclasses import replace
+
+    name, params = parse_choice(label, NORMALISATION_METHODS, _NORM_PARAMS, "normalisation",
+                                "<memory>", "normalisation method")
+    return replace(base, method=name, **params)
+
+
+def aggregation_spec(label: str, base: AggregationSpec) -> AggregationSpec:
+    from dataclasses import replace
+
+    name, params = parse_choice(label, AGGREGATION_METHODS, _AGG_PARAMS, "aggregation",
+                                "<memory>", "aggregation method")
+    return replace(base, method=name, **params)
