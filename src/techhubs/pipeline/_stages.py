@@ -186,24 +186,37 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                 rownum = ("file_row_number + 1" if "file_row_number" in cols
                           else "row_number() OVER ()")
                 typed = _typed_sql([c for c in cols if c != "file_row_number"], spec.source)
-                con.execute(f"""CREATE OR REPLACE TEMP TABLE checked AS
+                # Parquet rows keep their file row numbers, so a view re-reads them the
+                # same way; CSV rows are numbered once, in a table.
+                kind = "VIEW" if "file_row_number" in cols else "TABLE"
+                checked = f"checked_{done}"
+                con.execute(f"""CREATE TEMP {kind} {checked} AS
                     SELECT {rownum} AS row, reason, source, year, weight FROM (
                         SELECT *, {_REASON_SQL} AS reason FROM (
                             SELECT {typed}{', file_row_number' if 'file_row_number' in cols else ''}
                             FROM {relation}))""")
-                total = con.execute("SELECT count(*) FROM checked").fetchone()[0]
-                dropped = dict(con.execute(
-                    "SELECT reason, count(*) FROM checked WHERE reason IS NOT NULL "
-                    "GROUP BY reason").fetchall())
-                examples = {r: [int(x[0]) for x in con.execute(
-                    "SELECT row FROM checked WHERE reason = ? ORDER BY row LIMIT ?",
-                    [r, _EXAMPLES]).fetchall()] for r in dropped}
-                per_source = {s: {"rows": int(n), "weight": float(w or 0.0)}
-                              for s, n, w in con.execute(
-                    "SELECT source, count(*), sum(weight) FROM checked WHERE reason IS NULL "
-                    "GROUP BY source ORDER BY source").fetchall()}
-                years = con.execute("SELECT min(year), max(year), count(year) FROM checked "
-                                    "WHERE reason IS NULL").fetchone()
+                groups = con.execute(
+                    "SELECT reason, source, count(*), sum(weight), min(year), max(year), "
+                    f"count(year) FROM {checked} GROUP BY reason, source").fetchall()
+                total = sum(int(g[2]) for g in groups)
+                dropped: dict[str, int] = {}
+                for g in groups:
+                    if g[0] is not None:
+                        dropped[g[0]] = dropped.get(g[0], 0) + int(g[2])
+                good = [g for g in groups if g[0] is None]
+                per_source = {g[1]: {"rows": int(g[2]), "weight": float(g[3] or 0.0)}
+                              for g in sorted(good, key=lambda g: str(g[1]))}
+                y_min = [g[4] for g in good if g[4] is not None]
+                y_max = [g[5] for g in good if g[5] is not None]
+                years = (min(y_min) if y_min else None, max(y_max) if y_max else None,
+                         sum(int(g[6]) for g in good))
+                examples: dict[str, list[int]] = {r: [] for r in dropped}
+                if dropped:
+                    for reason, row in con.execute(
+                            f"SELECT reason, row FROM {checked} WHERE reason IS NOT NULL "
+                            "QUALIFY row_number() OVER (PARTITION BY reason ORDER BY row) <= ? "
+                            "ORDER BY reason, row", [_EXAMPLES]).fetchall():
+                        examples[reason].append(int(row))
                 used = int(total) - int(sum(dropped.values()))
                 file_entry = {
                     "path": (f"{spec.format} reader output" if path.parent == out
