@@ -257,3 +257,23 @@ def test_robustness_stage_when_configured(project) -> None:
 
     more = build(replace(config, robustness={**config.robustness, "runs": 200}))
     assert more.ran == ["robustness", "outputs"]
+
+
+def test_simulated_inputs_label_the_build_synthetic(tmp_path) -> None:
+    from techhubs.datasets.simulate import SimulationParams, simulate
+
+    world = simulate(tmp_path / "world", SimulationParams(scale=0.001, seed=2))
+    project = tmp_path / "p.toml"
+    project.write_text(
+        '[[inputs]]\nsource = "patents"\nformat = "points"\npaths = ["world/patents.parquet"]\n'
+        '[[inputs]]\nsource = "publications"\nformat = "points"\n'
+        'paths = ["world/publications.parquet"]\n'
+        '[clustering]\nmin_weight = { patents = 100, publications = 600 }\n')
+    assert world.files
+    result = build(load_config(project))
+    assert result.config.synthetic
+    assert result.manifest["synthetic"] is True and "SYNTHETIC" in result.manifest["label"]
+    geo = json.loads((result.results / "clusters.geojson").read_text())
+    assert geo["properties"]["synthetic"] is True
+    report = json.loads((result.results / "ingest_report.json").read_text())
+    assert report["synthetic"] is True

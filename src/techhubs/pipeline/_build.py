@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import polars as pl
 
 from techhubs._version import __version__
 from techhubs.errors import DataError
-from techhubs.pipeline._stages import STAGE_NAMES, STAGES, Stage, load_panel
+from techhubs.pipeline._stages import STAGE_NAMES, STAGES, Stage
 from techhubs.pipeline.cache import (
     StageCache,
     canonical,
@@ -104,6 +104,9 @@ def build(
             run = _run_stage(stage, config, cache, upstream, ctx, force, emit)
             runs.append(run)
             upstream = run.key
+            if stage.name == "ingest" and ctx["ingest"].get("synthetic") and not config.synthetic:
+                # inputs written by `techhubs simulate` label everything built from them
+                config = replace(config, synthetic=True)
         force = force or from_stage == "outputs"
         out_run, manifest = _outputs(config, cache, runs, inputs, ctx, upstream, force, emit,
                                      started)
@@ -206,7 +209,6 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     put("clusters.parquet", lambda p: clusters.write_parquet(p))
     assignment = pl.read_parquet(cdir / "assignment.parquet")
     put("assignment.parquet", lambda p: assignment.write_parquet(p, compression="zstd"))
-    panel = load_panel(ctx["indicators"]["dir"])
     put("clusters.geojson", lambda p: p.write_text(
         json.dumps(_geojson(clusters, assignment, table, config), ensure_ascii=False)))
     indicators = pl.read_parquet(ctx["indicators"]["dir"] / "indicators.parquet")
@@ -222,7 +224,7 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     if config.compare_edition:
         from techhubs.pipeline.compare import compare_with_edition
 
-        comparison, comparison_summary = compare_with_edition(table, clusters, panel,
+        comparison, comparison_summary = compare_with_edition(table, clusters,
                                                               config.compare_edition)
         put("comparison.csv", lambda p: comparison.write_csv(p))
         put("comparison.json", lambda p: p.write_text(json.dumps(comparison_summary, indent=2)))

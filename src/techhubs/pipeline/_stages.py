@@ -162,6 +162,7 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
     inputs: list[dict[str, Any]] = []
     points_files: list[dict[str, Any]] = []
     n_files = sum(len(i.paths) for i in config.inputs)
+    synthetic = False  # any input labelled synthetic (techhubs simulate) labels the build
     done = 0
     try:
         for k, spec in enumerate(config.inputs):
@@ -229,6 +230,13 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     "years": {"min": years[0], "max": years[1], "with_year": int(years[2])},
                     "columns": [c for c in cols if c != "file_row_number"],
                 }
+                if path.suffix.lower() in (".parquet", ".pq"):
+                    import pyarrow.parquet as pq
+
+                    meta = pq.read_schema(path).metadata or {}
+                    if meta.get(b"techhubs.synthetic") == b"true":
+                        file_entry["synthetic"] = True
+                        synthetic = True
                 entry["files"].append(file_entry)
                 in_stage = path.parent == out
                 points_files.append({"path": path.name if in_stage else str(path),
@@ -242,10 +250,11 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
     read = sum(f["rows_read"] for i in inputs for f in i["files"])
     used = sum(f["rows_used"] for i in inputs for f in i["files"])
     report = {"inputs": inputs, "rows_read": read, "rows_used": used,
-              "rows_dropped": read - used, "points_files": points_files}
+              "rows_dropped": read - used, "points_files": points_files,
+              "synthetic": synthetic}
     (out / "ingest.json").write_text(json.dumps(report, indent=2, default=str))
     return {"rows_read": read, "rows_used": used, "rows_dropped": read - used,
-            "points_files": points_files}
+            "points_files": points_files, "synthetic": synthetic}
 
 
 # ------------------------------------------------------------------ aggregate

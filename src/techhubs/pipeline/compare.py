@@ -20,8 +20,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from techhubs.panel import Panel
-
 EN_DASH = "\u2013"
 _NEAR_KM = 50.0
 
@@ -32,7 +30,7 @@ def _fold(text: str) -> str:
     return fold(text)
 
 
-def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame, panel: Panel,
+def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
                          edition: str) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Published vs recovered: one row per published cluster, and a summary."""
     from scipy.stats import spearmanr
