@@ -21,6 +21,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "techhubs.cli._compare": ("compare", "consensus", "movers", "claims", "resolve"),
     "techhubs.cli._ingest": ("ingest", "geocode", "aggregate_cmd", "fetch_cmd"),
     "techhubs.cli._robustness": ("robustness",),
+    "techhubs.cli._clusters": ("clusters_command",),
     "techhubs.cli._build": ("build", "simulate"),
 }
 
