@@ -49,3 +49,17 @@ def test_simulate_writes_a_labelled_world(tmp_path, capsys) -> None:
     assert abs(summary["sources"]["patents"]["documents"] - 1256) <= 35  # rounding per cluster
     pts = pl.read_parquet(tmp_path / "w" / "publications.parquet")
     assert pts["weight"].sum() > 7_456_000
+
+
+def test_example_project_is_a_valid_project(tmp_path, capsys) -> None:
+    from techhubs.pipeline import load_config
+
+    assert main(["build", "--example"]) == 0
+    text = capsys.readouterr().out
+    (tmp_path / "data").mkdir()
+    shutil.copy(FIXTURE / "points.csv", tmp_path / "data" / "patents.parquet.csv")
+    project = tmp_path / "p.toml"
+    project.write_text(text.replace("data/patents.parquet", "data/patents.parquet.csv"))
+    config = load_config(project)
+    assert config.clustering.min_weight == {"patents": 100.0, "publications": 600.0}
+    assert config.compare_edition == "gii-2023"

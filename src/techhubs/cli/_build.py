@@ -39,12 +39,14 @@ def _console() -> Any:
               help="Rows of the ranking to print (the demo prints every published cluster).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run manifest as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--example", is_flag=True, help="Print an example project file and exit.")
 def build(project: Path | None, demo: bool, edition: str, scale: float, seed: int,
-          workdir: Path, from_stage: str | None, top: int, as_json: bool, quiet: bool) -> None:
+          workdir: Path, from_stage: str | None, top: int, as_json: bool, quiet: bool,
+          example: bool) -> None:
     """Build a ranking from raw records: ingest, aggregate, cluster, index, outputs.
 
     PROJECT is a TOML project file naming the inputs, period, clustering and
-    methodology (see docs/architecture/build.md). Every stage is cached under
+    methodology (`techhubs build --example` prints one). Every stage is cached under
     the project's cache folder and reused while its inputs, parameters and
     code are unchanged; results go to the project's results folder
     (ranking.csv/json/parquet, clusters.geojson, assignment.parquet,
@@ -59,6 +61,15 @@ def build(project: Path | None, demo: bool, edition: str, scale: float, seed: in
     from techhubs.pipeline import build as run_build
     from techhubs.pipeline import load_config
 
+    if example:
+        import textwrap
+
+        from techhubs.pipeline import config as config_module
+
+        doc = config_module.__doc__ or ""
+        text = doc.split("::", 1)[1] if "::" in doc else doc
+        click.echo(textwrap.dedent(text).strip())
+        return
     console = _console()
     if demo == (project is not None):
         raise TechhubsError("give a PROJECT file or --demo (one of them)", key="PROJECT",
