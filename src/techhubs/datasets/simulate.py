@@ -20,8 +20,11 @@ Calibration (see :func:`simulate`)
 * What is left of the world total (the edition's world total minus the
   published clusters) is background activity in the other cities of 15,000+
   inhabitants, at least ``exclusion_km`` from every published cluster,
-  weighted by ``population ** background_exponent`` and capped per city so
-  that no background place approaches the smallest published cluster.
+  weighted by ``population ** background_exponent``, each city capped at a
+  tenth of the smallest published cluster's world share (split over the
+  sources), and thinned where a 50 km neighbourhood would hold more than four
+  such caps, so that no background cluster approaches the smallest published
+  one.
 * A record is a document. A document has ``k = 1 + Poisson(lam)`` inventor or
   author locations, all in the document's cluster, each written as one row
   with weight ``w / k`` (fractional counting), where ``w`` is the document's
@@ -30,7 +33,10 @@ Calibration (see :func:`simulate`)
   totals and world totals exactly at every scale; ``scale`` only changes how
   many documents (and rows) there are.
 * Each row is placed with a Gaussian jitter of ``jitter_km`` (named cities and
-  towns) or ``sprawl_jitter_km`` (sprawl) around its site.
+  towns) or ``sprawl_jitter_km`` (sprawl) around its site, narrower for a named
+  city close to another town (at most 0.3 x that distance) and near a border
+  (at most 0.3 x the distance to the nearest place of another economy), so
+  that a cluster's activity stays in its published economies.
 
 Deterministic: the same edition, parameters and seed give byte-identical
 points (``numpy.random.Generator(PCG64)``, one child stream per source).
