@@ -16,7 +16,7 @@ _STAGES = ("ingest", "aggregate", "clusters", "indicators", "index", "robustness
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @click.command("build")
@@ -134,7 +134,7 @@ def _print_results(result: Any, top: int, console: Any) -> None:
     from rich.table import Table
 
     probe = Console()
-    out = Console(highlight=False, width=None if probe.is_terminal else 140)
+    out = Console(highlight=False, width=None if probe.is_terminal else 140, soft_wrap=True)
     synthetic = result.config.synthetic
     label = " (SYNTHETIC data)" if synthetic else ""
     comparison = result.comparison()
