@@ -285,10 +285,10 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM ({union}) "
                     f"WHERE ({_REASON_SQL}) IS NULL")
+        # rows outside the period, or without a year when a period is set (counted)
         outside = con.execute(
             f"SELECT source, count(*), sum(weight) FROM valid WHERE NOT ({in_period}) "
-            "OR (year IS NULL AND " + ("true" if period else "false") + ") GROUP BY source "
-            "ORDER BY source").fetchall()
+            "OR year IS NULL GROUP BY source ORDER BY source").fetchall() if period else []
         progress("period filter", 1, 3)
         con.execute(f"""COPY (
             SELECT source, year,
