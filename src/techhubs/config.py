@@ -2,7 +2,7 @@
 
 A methodology is an indicator tree (indicators -> pillars -> ... -> index)
 plus one spec per build step. It is read from TOML (see
-``techhubs/index/presets/*.toml`` for complete examples)::
+``techhubs/presets/*.toml`` for complete examples)::
 
     name = "my-index"
     title = "My hub index"
@@ -270,7 +270,7 @@ class Methodology:
 # ---------------------------------------------------------------- loading
 def load_methodology(source: str | Path) -> Methodology:
     """Load a methodology by preset name (``gii-clusters``) or from a TOML file."""
-    from techhubs.index.presets import preset_path
+    from techhubs.presets import preset_path
 
     text_source = str(source)
     path = Path(text_source)

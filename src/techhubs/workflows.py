@@ -17,9 +17,9 @@ from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.explain import Explanation
 from techhubs.index.explain import explain as _explain
-from techhubs.index.presets import list_presets
 from techhubs.index.ranking import Ranking
 from techhubs.panel import Panel
+from techhubs.presets import list_presets
 
 DEFAULT_EDITION = "gii-2023"
 

@@ -14,9 +14,10 @@ _STAGES = ("ingest", "aggregate", "clusters", "indicators", "index", "robustness
 
 
 def _console() -> Any:
-    from rich.console import Console
+    """Progress and stage lines go to stderr."""
+    from techhubs.cli._console import console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return console(stderr=True)
 
 
 @click.command("build")
@@ -79,7 +80,7 @@ def build(project: Path | None, demo: bool, edition: str, scale: float, seed: in
 
         if not quiet:
             console.print(f"[bold]SYNTHETIC demo[/]: world calibrated to {edition}, "
-                          f"scale {scale:g}, seed {seed}, in {workdir}/")
+                          f"scale {scale:g}, seed {seed}, in {workdir}/", soft_wrap=True)
         with _progress(console, quiet) as bar:
             task = bar.add_task("simulate (SYNTHETIC)", total=None)
 
@@ -113,7 +114,7 @@ def build(project: Path | None, demo: bool, edition: str, scale: float, seed: in
                 console.print(f"  [cyan]cached[/]  {stage:<11}")
             elif event == "skipped":
                 console.print(f"  [yellow]skipped[/] {stage:<11} "
-                              f"{escape(str(info.get('reason', '')))}")
+                              f"{escape(str(info.get('reason', '')))}", soft_wrap=True)
 
         result = run_build(config, from_stage=from_stage, on_event=on_event)
     if as_json:
@@ -130,11 +131,11 @@ def _progress(console: Any, quiet: bool) -> Any:
 
 
 def _print_results(result: Any, top: int, console: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    probe = Console()
-    out = Console(highlight=False, width=None if probe.is_terminal else 140, soft_wrap=True)
+    from techhubs.cli._console import console
+
+    out = console()
     synthetic = result.config.synthetic
     label = " (SYNTHETIC data)" if synthetic else ""
     comparison = result.comparison()
@@ -154,7 +155,8 @@ def _print_results(result: Any, top: int, console: Any) -> None:
         rho = s.get("spearman_rho")
         out.print(f"recovered {s.get('recovered')} of {s.get('published')} published clusters "
                   f"(named and located as published); {s.get('matched')} matched by place; "
-                  f"Spearman rho of ranks {rho:.3f}" if rho is not None else "")
+                  f"Spearman rho of ranks {rho:.4f}" if rho is not None else "",
+                  soft_wrap=True)
     else:
         ranking = result.ranking()
         table = Table(title=f"Ranking: {result.config.name}{label}")
@@ -165,7 +167,8 @@ def _print_results(result: Any, top: int, console: Any) -> None:
                           f"{row['score']:.3f}")
         out.print(table)
     ran = ", ".join(result.ran) or "none"
-    out.print(f"results in {result.results}/ ({result.seconds:.1f} s; stages run: {ran})")
+    out.print(f"results in {result.results}/ ({result.seconds:.1f} s; stages run: {ran})",
+              soft_wrap=True)
 
 
 @click.command("simulate")

@@ -148,6 +148,7 @@ def clusters_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from techhubs.cli._console import console as stdout_console
     from techhubs.clusters import (
         DEFAULT_EPS_KM,
         DEFAULT_MERGE_THRESHOLD,
@@ -201,6 +202,6 @@ def clusters_command(
             f"{row['weight']:.1f}",
             *[f"{row[f'weight_{s}']:.1f}" for s in result.sources],
         )
-    Console().print(table)
+    stdout_console().print(table)
     for p in paths:
         console.print(f"wrote {p}")

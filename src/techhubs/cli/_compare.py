@@ -11,14 +11,11 @@ from typing import Any
 import click
 import polars as pl
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
+from techhubs.cli._console import console
+
 FORMATS = ("table", "csv", "json")
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
 
 
 def _cell(value: Any, digits: int = 3) -> str:
@@ -96,7 +93,7 @@ def compare(ranking: tuple[str, ...], rankings_file: Path | None, edition: str, 
     if fmt == "csv":
         sys.stdout.write(_csv(pairs))
         return
-    c = _console()
+    c = console()
     lists = result["lists"]
     c.print(_rich(pl.DataFrame({"ranking": [lst.name for lst in lists],
                                 "kind": ["ranked" if lst.ordered else "unranked"
@@ -184,7 +181,7 @@ def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
     elif fmt == "csv":
         sys.stdout.write(_csv(table))
     else:
-        c = _console()
+        c = console()
         c.print(_rich(table.drop("item"), f"consensus: {result.method}", digits=1))
         c.print(f"[dim]{result.description}; support: lists containing the hub / ranked "
                 f"lists placing it at or above the position (of {result.n_lists} lists)[/]")
@@ -213,7 +210,7 @@ def movers(pair: tuple[str, ...], rankings_file: Path | None, edition: str, fmt:
     elif fmt == "csv":
         sys.stdout.write(frame.write_csv())
     else:
-        _console().print(_rich(frame.select("before", "after", "name", "rank_before",
+        console().print(_rich(frame.select("before", "after", "name", "rank_before",
                                             "rank_after", "change", "source"), "movers"))
 
 
@@ -248,7 +245,7 @@ def claims(edition: str, ranking_id: str, facts: Path | None, rankings_file: Pat
     if fmt == "csv":
         sys.stdout.write(frame.write_csv())
         return
-    c = _console()
+    c = console()
     colour = {"supported": "green", "contradicted": "red", "not checkable": "dim"}
     table = Table(box=box.SIMPLE_HEAVY, title="claims", title_justify="left")
     for col in ("place", "claim", "status", "figures", "explanation"):
@@ -294,7 +291,7 @@ def resolve(name: tuple[str, ...], edition: str, economies: tuple[str, ...], max
     if fmt == "json":
         click.echo(_dumps(out))
         return
-    c = _console()
+    c = console()
     for item in out:
         status = "[green]resolved[/]" if item["places"] else "[red]unresolved[/]"
         c.print(f"[bold]{item['name_as_given']}[/] — {status} ({item['method']}, "

@@ -10,18 +10,12 @@ from typing import Any
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from techhubs import workflows
+from techhubs.cli._console import console
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import FORMATS, Ranking
-
-
-def console() -> Console:
-    # Piped output (files, tests, `| less`) gets a wide console so rows never wrap.
-    width = None if sys.stdout.isatty() else 200
-    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _fmt(value: Any, digits: int = 2) -> str:

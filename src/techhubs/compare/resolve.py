@@ -60,6 +60,7 @@ import numpy as np
 import polars as pl
 
 from techhubs.errors import DataError
+from techhubs.geo.gazetteer import Place
 
 if TYPE_CHECKING:
     from techhubs.panel import Panel
@@ -90,29 +91,6 @@ _ALSO_COVERS: dict[str, tuple[str, ...]] = {"CN": ("HK", "MO")}
 
 
 # ----------------------------------------------------------------- records
-@dataclass(frozen=True)
-class Place:
-    """One GeoNames populated place."""
-
-    geonameid: int
-    name: str
-    country_code: str
-    admin1_code: str
-    latitude: float
-    longitude: float
-    population: int
-
-    def label(self) -> str:
-        region = f"{self.country_code}-{self.admin1_code}" if self.admin1_code else self.country_code
-        return f"{self.name} ({region}, {self.geonameid})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"geonameid": self.geonameid, "name": self.name,
-                "country_code": self.country_code, "admin1_code": self.admin1_code,
-                "latitude": self.latitude, "longitude": self.longitude,
-                "population": self.population}
-
-
 @dataclass(frozen=True)
 class Hub:
     """A published name resolved to a set of GeoNames places.

@@ -13,31 +13,13 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from dataclasses import dataclass
 
 import polars as pl
 
-from techhubs.geo.gazetteer import load_cities
+from techhubs.geo.gazetteer import Place, load_cities
+from techhubs.geo.geocode import normalize, normalize_expr
 
 _STATE = re.compile(r",\s*([A-Z]{2})\s*$")
-
-
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
-
-
-@dataclass(frozen=True)
-class Place:
-    geonameid: int
-    name: str
-    country_code: str
-    admin1_code: str
-    latitude: float
-    longitude: float
-    population: int
 
 
 @functools.cache
@@ -48,7 +30,7 @@ def _name_index() -> pl.DataFrame:
     alts = cities.select("row", pl.col("alternatenames").alias("label")).explode("label")
     both = pl.concat([names, alts]).drop_nulls()
     keys = both.with_columns(
-        pl.col("label").map_elements(_norm, return_dtype=pl.Utf8).alias("key")
+        normalize_expr(pl.col("label")).alias("key")
     ).unique(["key", "row"])
     return keys.join(cities, on="row").sort("population", descending=True)
 
@@ -68,7 +50,7 @@ def split_cluster_name(name: str) -> list[tuple[str, str | None]]:
 
 def find_place(city: str, economies: list[str], state: str | None = None) -> Place | None:
     index = _name_index()
-    candidates = index.filter(pl.col("key") == _norm(city))
+    candidates = index.filter(pl.col("key") == normalize(city))
     if economies:
         candidates = candidates.filter(pl.col("country_code").is_in(economies))
     if state:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -24,6 +26,29 @@ CITY_COLUMNS = (
     "alternatenames",
 )
 _ALLOWED_MIN_POPULATION = (500, 1000, 5000, 15000)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One GeoNames populated place."""
+
+    geonameid: int
+    name: str
+    country_code: str
+    admin1_code: str
+    latitude: float
+    longitude: float
+    population: int
+
+    def label(self) -> str:
+        region = f"{self.country_code}-{self.admin1_code}" if self.admin1_code else self.country_code
+        return f"{self.name} ({region}, {self.geonameid})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"geonameid": self.geonameid, "name": self.name,
+                "country_code": self.country_code, "admin1_code": self.admin1_code,
+                "latitude": self.latitude, "longitude": self.longitude,
+                "population": self.population}
 
 
 def cache_dir() -> Path:

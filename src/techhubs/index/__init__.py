@@ -2,8 +2,8 @@
 
 from techhubs.index.composite import Composite, LogEntry
 from techhubs.index.explain import Explanation, explain
-from techhubs.index.presets import list_presets, preset_path
 from techhubs.index.ranking import Ranking
+from techhubs.presets import list_presets, preset_path
 
 __all__ = [
     "Composite",

@@ -280,7 +280,7 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
             raise _err(f"methodology file not found: {mpath}", file, "methodology.file")
         methodology = str(mpath)
     else:
-        from techhubs.index.presets import list_presets
+        from techhubs.presets import list_presets
 
         names = [p["name"] for p in list_presets()]
         if methodology not in names:

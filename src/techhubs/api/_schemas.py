@@ -1,0 +1,259 @@
+"""Request and response models (pydantic): the OpenAPI schema at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Format = Literal["json", "csv", "parquet"]
+Normalisation = Literal["minmax", "zscore", "rank", "percentile", "goalposts", "dist2max",
+                        "share", "none"]
+Aggregation = Literal["arithmetic", "sum", "geometric", "harmonic", "generalised", "copeland"]
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: what is wrong, where, and how to fix it."""
+
+    error: str = Field(description="error class, e.g. UnknownNameError, ValidationError")
+    message: str
+    key: str | None = Field(None, description="the offending parameter or field")
+    hint: str | None = None
+
+
+class IntervalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # no true/false for numbers
+
+    runs: int = Field(200, ge=10, description="Monte Carlo runs (capped by the server limit)")
+    weight_uncertainty: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="each weight varies uniformly within +/- this share of its value")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class RerankRequest(BaseModel):
+    """A what-if ranking: other weights and/or methods, optionally with rank intervals."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    edition: str | None = Field(None, description="an edition or results name (GET /api/editions)")
+    method: str | None = Field(None, description="a method name (GET /api/methods)")
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="node code -> weight >= 0 (indicators or pillars)")
+    normalisation: Normalisation | None = Field(
+        None, description="override the normalisation method")
+    aggregation: Aggregation | None = Field(None, description="override the aggregation method")
+    intervals: IntervalRequest | None = None
+
+
+def rerank_request_model(max_runs: int) -> type[RerankRequest]:
+    """The request model with this server's run limit in its schema."""
+    from pydantic import create_model
+
+    limited = create_model(
+        "IntervalRequest",
+        __base__=IntervalRequest,
+        runs=(int, Field(min(200, max_runs), ge=min(10, max_runs), le=max_runs,
+                         description=f"Monte Carlo runs, at most {max_runs} on this server")),
+    )
+    optional: Any = limited | None
+    return create_model("RerankRequest", __base__=RerankRequest, intervals=(optional, None))
+
+
+class Edition(BaseModel):
+    name: str
+    kind: Literal["edition", "results", "synthetic"]
+    title: str
+    default_method: str
+    model_config = ConfigDict(extra="allow")
+
+
+class EditionList(BaseModel):
+    editions: list[Edition]
+
+
+class MethodSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+    applicable: bool | None = Field(
+        None, description="with ?edition=: whether the method can rank that edition")
+    reason: str | None = Field(None, description="why not, when it cannot")
+
+
+class MethodList(BaseModel):
+    methods: list[MethodSummary]
+
+
+class NodeInfo(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+    weight: float
+    kind: Literal["indicator", "pillar", "index"]
+    direction: int
+    unit: str
+    source: str
+    aggregation: str | None
+
+
+class MethodDetail(BaseModel):
+    name: str
+    title: str
+    description: str
+    nodes: list[NodeInfo]
+    steps: dict[str, dict[str, Any]]
+
+
+class RankingRow(BaseModel):
+    rank: int | None
+    unit_id: str
+    name: str
+    economies: list[str]
+    score: float | None
+    model_config = ConfigDict(extra="allow")
+
+
+class RankingResponse(BaseModel):
+    edition: str
+    method: str
+    n_units: int = Field(description="units in the full ranking, before filters")
+    indicators: list[str]
+    weights: dict[str, float]
+    provenance: dict[str, Any]
+    rows: list[RankingRow]
+
+
+class RerankRow(BaseModel):
+    rank: int | None
+    base_rank: int | None = Field(description="rank with the method's own weights")
+    unit_id: str
+    name: str
+    economies: list[str]
+    score: float | None
+    latitude: float | None
+    longitude: float | None
+    median_rank: float | None = None
+    rank_p05: float | None = None
+    rank_p95: float | None = None
+    p_top10: float | None = None
+
+
+class IntervalInfo(BaseModel):
+    runs: int
+    weight_uncertainty: float
+    seed: int
+
+
+class RerankResponse(BaseModel):
+    edition: str
+    method: str
+    normalisation: str
+    aggregation: str
+    weights: dict[str, float]
+    n_units: int
+    intervals: IntervalInfo | None
+    rows: list[RerankRow]
+
+
+class Component(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    weight: float | None
+    raw: float | None
+    normalised: float | None
+    contribution: float | None
+    rank_on_item: int | None
+
+
+class PublishedRank(BaseModel):
+    ranking: str
+    year: int | None
+    publisher: str
+    title: str
+    kind: str
+    rank: int | None
+    name_as_published: str
+    note: str
+    match_confidence: float = Field(description="confidence that the name denotes this unit")
+    match_explanation: str
+
+
+class Fact(BaseModel):
+    place: str
+    fact: str
+    value: str
+    statement: str
+    source: str = Field(description="the publication quoting the fact")
+    status: str = Field(description="supported, contradicted or not checkable by the data")
+    check: str = Field(description="why, in words")
+    match_confidence: float
+
+
+class UnitProfile(BaseModel):
+    edition: str
+    method: str
+    unit_id: str
+    name: str
+    economies: list[str]
+    rank: int
+    score: float | None
+    n_units: int
+    latitude: float | None
+    longitude: float | None
+    population: float | None
+    members: list[str]
+    components: list[Component]
+    strengths: list[str]
+    weaknesses: list[str]
+    above: dict[str, Any] | None
+    notes: list[str]
+    published_ranks: list[PublishedRank]
+    facts: list[Fact]
+
+
+class CompareRow(BaseModel):
+    code: str
+    name: str
+    kind: str
+    a_normalised: float | None
+    b_normalised: float | None
+    a_rank_on_item: int | None
+    b_rank_on_item: int | None
+    difference: float | None
+
+
+class CompareResponse(BaseModel):
+    edition: str
+    method: str
+    a: UnitProfile
+    b: UnitProfile
+    rows: list[CompareRow]
+
+
+class Feature(BaseModel):
+    type: Literal["Feature"]
+    id: str | int | None = None
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+    model_config = ConfigDict(extra="allow")
+
+
+class AssignmentResponse(BaseModel):
+    edition: str
+    total: int
+    offset: int
+    rows: list[dict[str, Any]]
+
+
+class Status(BaseModel):
+    version: str
+    default_edition: str
+    limits: dict[str, int]

@@ -1,0 +1,79 @@
+"""`techhubs serve` (API + dashboard) and `techhubs report` (one self-contained HTML file)."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+from pathlib import Path
+
+import click
+
+from techhubs.errors import TechhubsError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (127.0.0.1: this machine only).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port.")
+@click.option("--results", "results", multiple=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="A `techhubs build` results folder to serve beside the bundled editions "
+              "(repeatable).")
+@click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
+@click.option("--max-runs", default=2000, show_default=True, type=click.IntRange(10, 100_000),
+              help="Most Monte Carlo runs one re-rank may ask for.")
+def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
+          max_runs: int) -> None:
+    """Serve the REST API (/api, schema at /openapi.json) and the dashboard (/).
+
+    The server is read-only: it serves the bundled editions and the results
+    folders named here, nothing else. Stop it with Ctrl-C.
+    """
+    import uvicorn
+
+    from techhubs.api import Limits, create_app
+
+    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs), warm=True)
+    url = f"http://{host}:{port}/"
+    click.echo(f"techhubs dashboard on {url} (API schema: {url}openapi.json); Ctrl-C stops")
+    if not no_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.command()
+@click.option("--edition", default=None, help="Bundled edition (default gii-2023).")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A panel data file (CSV/TSV/Parquet) instead of an edition.")
+@click.option("--method", default=None,
+              help="Methodology preset or TOML file (default: the edition's own).")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A `techhubs build` results folder instead of an edition.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True, help="The HTML file to write.")
+@click.option("--runs", default=500, show_default=True, type=click.IntRange(0, 100_000),
+              help="Monte Carlo runs for the rank intervals (0: no intervals).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--weight-uncertainty", default=0.25, show_default=True,
+              type=click.FloatRange(0, 1), help="Weights vary by +/- this share.")
+def report(edition: str | None, data: Path | None, method: str | None, results: Path | None,
+           out: Path, runs: int, seed: int, weight_uncertainty: float) -> None:
+    """Write one self-contained HTML report: ranking, rank intervals, map,
+    methodology, data provenance and a page per hub. It opens offline."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from techhubs.report import build_report
+
+    if results is not None and (edition or data):
+        raise TechhubsError("give --results or --edition/--data, not both", key="--results")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+        task = bar.add_task("building the report", total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=text)
+
+        path = build_report(out, edition=edition, data=data, method=method, results=results,
+                            runs=runs, seed=seed, weight_uncertainty=weight_uncertainty,
+                            progress=step)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -1,0 +1,445 @@
+"""What the API serves: bundled editions, ``techhubs build`` results folders, and
+(for benchmarks only) a synthetic panel; fitted composites cached per (source, method).
+
+Everything here is decided when the app is created: no request ever names a
+filesystem path. A results folder is read and validated once, at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from techhubs.config import Methodology, Node, load_methodology, methodology_from_dict
+from techhubs.datasets.editions import list_editions, load_edition
+from techhubs.errors import DataError, MethodologyError, TechhubsError, UnknownNameError
+from techhubs.index import _aggregate
+from techhubs.index.composite import Composite, aggregate_tree, normalise
+from techhubs.panel import Panel
+from techhubs.presets import list_presets
+
+Array = NDArray[np.float64]
+
+RESULTS_REQUIRED = ("manifest.json", "ranking.parquet")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A rankable panel: a bundled edition, a results folder or a synthetic panel."""
+
+    name: str
+    kind: str  # "edition" | "results" | "synthetic"
+    title: str
+    default_method: str
+    load: Callable[[], Panel]
+    info: Mapping[str, Any] = field(default_factory=dict)
+    geojson: Mapping[str, Any] | None = None
+    assignment: pl.DataFrame | None = None
+    methodology: Methodology | None = None  # a results folder's own methodology
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "title": self.title,
+                "default_method": self.default_method, **dict(self.info)}
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted composite plus the arrays a what-if re-rank needs."""
+
+    source: str
+    method: str
+    composite: Composite
+    leaves: tuple[Node, ...]
+    codes: tuple[str, ...]
+    treated: Array
+    normalised: Array
+
+    @property
+    def methodology(self) -> Methodology:
+        return self.composite.methodology_
+
+    @property
+    def panel(self) -> Panel:
+        return self.composite.panel_
+
+
+@dataclass(frozen=True)
+class Reranked:
+    score: Array
+    rank: Array
+    node_scores: dict[str, Array]
+    weights: dict[str, float]
+    normalisation: str
+    aggregation: str
+    normalised: Array
+
+
+# --------------------------------------------------------------- sources
+def edition_sources() -> list[Source]:
+    out = []
+    for e in list_editions():
+        out.append(Source(
+            name=e.name, kind="edition", title=e.title, default_method=e.method,
+            load=functools.partial(load_edition, e.name),
+            info={"year": e.year, "source": e.source, "note": " ".join(e.note.split())},
+        ))
+    return out
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read JSON: {exc}", file=path) from exc
+
+
+def _check_geojson(doc: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise DataError("not a GeoJSON FeatureCollection", file=path, key="type")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise DataError("a FeatureCollection needs a 'features' list", file=path,
+                        key="features")
+    for i, feat in enumerate(features):
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            raise DataError("not a GeoJSON Feature", file=path, key=f"features[{i}]")
+        geometry = feat.get("geometry")
+        if geometry is not None and (not isinstance(geometry, dict) or "type" not in geometry):
+            raise DataError("invalid geometry", file=path, key=f"features[{i}].geometry")
+        if not isinstance(feat.get("properties") or {}, dict):
+            raise DataError("properties must be an object", file=path,
+                            key=f"features[{i}].properties")
+    return doc
+
+
+def _feature_places(doc: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """unit id -> latitude, longitude, population, members from a clusters GeoJSON."""
+    out: dict[str, dict[str, Any]] = {}
+    if not doc:
+        return out
+    for feat in doc["features"]:
+        props = feat.get("properties") or {}
+        uid = props.get("unit_id", props.get("cluster_id", feat.get("id")))
+        if uid is None:
+            continue
+        lat, lon = props.get("latitude"), props.get("longitude")
+        geometry = feat.get("geometry") or {}
+        centroid = props.get("centroid")
+        if (lat is None or lon is None) and isinstance(centroid, list) and len(centroid) >= 2:
+            lon, lat = centroid[:2]
+        if (lat is None or lon is None) and geometry.get("type") == "Point":
+            lon, lat = geometry["coordinates"][:2]
+        members = props.get("members")
+        if isinstance(members, str):
+            members = [m.strip() for m in members.split(";") if m.strip()]
+        out[str(uid)] = {"latitude": lat, "longitude": lon,
+                         "population": props.get("population"), "members": members}
+    return out
+
+
+def results_source(directory: str | Path) -> Source:
+    """Read and validate a ``techhubs build`` results folder (at start-up only)."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise DataError("results folder not found", file=root,
+                        hint="give the output folder of `techhubs build`")
+    missing = [name for name in RESULTS_REQUIRED if not (root / name).is_file()]
+    if missing:
+        raise DataError(
+            f"not a techhubs results folder: {', '.join(missing)} missing", file=root,
+            hint="a results folder holds manifest.json, ranking.parquet, clusters.geojson "
+            "and assignment.parquet, as written by `techhubs build`",
+        )
+    manifest = _read_json(root / "manifest.json")
+    if not isinstance(manifest, dict):
+        raise DataError("manifest.json must hold a JSON object", file=root / "manifest.json")
+    try:
+        ranking = pl.read_parquet(root / "ranking.parquet")
+    except Exception as exc:  # pyarrow/polars parse errors
+        raise DataError(f"cannot read Parquet: {exc}", file=root / "ranking.parquet") from exc
+    for column in ("unit_id", "name"):
+        if column not in ranking.columns:
+            raise DataError(f"missing column {column!r}", file=root / "ranking.parquet",
+                            key=column, hint="ranking.parquet is the Ranking table of a build")
+    geojson = None
+    if (root / "clusters.geojson").is_file():
+        geojson = _check_geojson(_read_json(root / "clusters.geojson"),
+                                 root / "clusters.geojson")
+    assignment = None
+    if (root / "assignment.parquet").is_file():
+        try:
+            assignment = pl.read_parquet(root / "assignment.parquet")
+        except Exception as exc:
+            raise DataError(f"cannot read Parquet: {exc}",
+                            file=root / "assignment.parquet") from exc
+    methodology = _results_methodology(manifest, root)
+    method_name = methodology.name if methodology is not None else _results_method(manifest)
+    codes = _results_indicators(manifest, ranking, root)
+    world_totals = _results_world_totals(manifest, root)
+    places = _feature_places(geojson)
+    name = str(manifest.get("name") or root.name)
+    title = str(manifest.get("title") or manifest.get("project") or f"build results {name}")
+
+    def load() -> Panel:
+        frame = ranking.select("unit_id", "name", *(["economies"] if "economies" in
+                                                    ranking.columns else []), *codes)
+        if "economies" in frame.columns and frame["economies"].dtype == pl.List(pl.Utf8):
+            frame = frame.with_columns(pl.col("economies").list.join("/"))
+        ids = frame["unit_id"].cast(pl.Utf8).to_list()
+        extra: dict[str, list[Any]] = {"latitude": [], "longitude": [], "population": [],
+                                       "members": []}
+        for uid in ids:
+            place = places.get(uid, {})
+            extra["latitude"].append(_float(place.get("latitude")))
+            extra["longitude"].append(_float(place.get("longitude")))
+            extra["population"].append(_float(place.get("population")))
+            extra["members"].append("; ".join(place.get("members") or []))
+        for col in ("latitude", "longitude", "population"):
+            if col in ranking.columns and all(v is None for v in extra[col]):
+                extra[col] = ranking[col].cast(pl.Float64).to_list()
+        frame = frame.with_columns(
+            *(pl.Series(k, v, dtype=pl.Float64) for k, v in extra.items() if k != "members"),
+            pl.Series("members", extra["members"], dtype=pl.Utf8),
+        )
+        indicators = [{"code": c, "name": c, "world_total": world_totals.get(c)}
+                      for c in codes]
+        provenance = {"results": name, **{k: v for k, v in manifest.items()
+                                          if isinstance(v, str | int | float)}}
+        return Panel.from_frame(frame, indicators=indicators, provenance=provenance,
+                                file=None)
+
+    info: dict[str, Any] = {"units": ranking.height, "indicators": list(codes),
+                            "clusters_geojson": geojson is not None,
+                            "assignment": assignment is not None}
+    if manifest.get("synthetic"):
+        info["synthetic"] = True
+        info["label"] = str(manifest.get("label") or "SYNTHETIC data")
+    return Source(
+        name=name, kind="results", title=title,
+        default_method=method_name, load=functools.cache(load), info=info,
+        geojson=geojson, assignment=assignment, methodology=methodology,
+    )
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _results_methodology(manifest: Mapping[str, Any], root: Path) -> Methodology | None:
+    spec = manifest.get("methodology")
+    if isinstance(spec, Mapping):
+        return methodology_from_dict(spec, origin=str(root / "manifest.json"))
+    return None
+
+
+def _stage_summary(manifest: Mapping[str, Any], stage: str) -> Mapping[str, Any]:
+    """The summary a `techhubs build` manifest records for one stage (empty if none)."""
+    for entry in manifest.get("stages") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == stage:
+            summary = entry.get("summary")
+            return summary if isinstance(summary, Mapping) else {}
+    return {}
+
+
+def _results_method(manifest: Mapping[str, Any]) -> str:
+    """The preset a build ranked with: manifest ``method``, its config, or the index stage."""
+    raw = manifest.get("config")
+    config: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    for candidate in (manifest.get("method"), config.get("methodology"),
+                      _stage_summary(manifest, "index").get("methodology")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    return "gii-clusters"
+
+
+def _results_indicators(manifest: Mapping[str, Any], ranking: pl.DataFrame,
+                        root: Path) -> tuple[str, ...]:
+    declared = manifest.get("indicators")
+    if isinstance(declared, list) and declared:
+        codes = [d["code"] if isinstance(d, Mapping) else str(d) for d in declared]
+    else:
+        codes = [c for c in ranking.columns if f"{c}__norm" in ranking.columns]
+    missing = [c for c in codes if c not in ranking.columns]
+    if not codes or missing:
+        raise DataError(
+            "cannot tell the indicator columns of ranking.parquet"
+            + (f": {', '.join(missing)} missing" if missing else ""),
+            file=root / "ranking.parquet",
+            hint="the manifest lists 'indicators', or the table has <code> and <code>__norm "
+            "columns",
+        )
+    return tuple(codes)
+
+
+def _results_world_totals(manifest: Mapping[str, Any], root: Path) -> dict[str, float]:
+    totals = manifest.get("world_totals") or _stage_summary(manifest, "indicators").get(
+        "world_totals") or {}
+    if not isinstance(totals, Mapping):
+        raise DataError("world_totals must be an object {indicator: total}",
+                        file=root / "manifest.json", key="world_totals")
+    out = {}
+    for code, value in totals.items():
+        number = _float(value)
+        if number is None or number <= 0:
+            raise DataError("a world total must be a positive number",
+                            file=root / "manifest.json", key=f"world_totals.{code}")
+        out[str(code)] = number
+    return out
+
+
+# ------------------------------------------------------------------ store
+class Store:
+    """The sources an app serves and a bounded cache of fitted composites."""
+
+    def __init__(self, sources: list[Source], cache_size: int = 32) -> None:
+        self.sources: dict[str, Source] = {}
+        for source in sources:
+            if source.name in self.sources:
+                raise DataError(f"two sources are named {source.name!r}", key=source.name,
+                                hint="rename a results folder (manifest 'name')")
+            self.sources[source.name] = source
+        self._preset_names = tuple(p["name"] for p in list_presets())
+        self._fitted: OrderedDict[tuple[str, str], Fitted] = OrderedDict()
+        self._published: dict[str, Any] = {}
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @property
+    def default_source(self) -> str:
+        return next(iter(self.sources))
+
+    def source(self, name: str | None) -> Source:
+        name = name or self.default_source
+        if name not in self.sources:
+            raise UnknownNameError(f"no edition or results named {name!r}", key="edition",
+                                   hint=f"available: {', '.join(self.sources)}")
+        return self.sources[name]
+
+    def method_names(self, source: Source | None = None) -> list[str]:
+        names = list(self._preset_names)
+        if source is not None and source.methodology is not None:
+            names.insert(0, source.methodology.name)
+        return names
+
+    def methodology(self, name: str, source: Source | None = None) -> Methodology:
+        """A preset by name (never a path), or a results folder's own methodology."""
+        if source is not None and source.methodology is not None \
+                and name == source.methodology.name:
+            return source.methodology
+        if name not in self._preset_names:
+            raise UnknownNameError(f"no method named {name!r}", key="method",
+                                   hint=f"methods: {', '.join(self.method_names(source))}")
+        return load_methodology(name)
+
+    def published(self, source_name: str) -> Any:
+        """Published ranks and quoted facts matched to a source's units (built once)."""
+        from techhubs.views.published import build_index
+
+        with self._lock:
+            hit = self._published.get(source_name)
+        if hit is None:
+            source = self.source(source_name)
+            hit = build_index(source.load())
+            with self._lock:
+                self._published[source_name] = hit
+        return hit
+
+    def fitted(self, source_name: str | None, method: str | None) -> Fitted:
+        source = self.source(source_name)
+        method = method or source.default_method
+        key = (source.name, method)
+        with self._lock:
+            hit = self._fitted.get(key)
+            if hit is not None:
+                self._fitted.move_to_end(key)
+                return hit
+        methodology = self.methodology(method, source)
+        composite = Composite(methodology).fit(source.load())
+        m = composite.methodology_
+        fitted = Fitted(
+            source=source.name, method=method, composite=composite,
+            leaves=tuple(m.indicators), codes=tuple(m.indicator_codes),
+            treated=composite.data_["treated"], normalised=composite.data_["normalised"],
+        )
+        with self._lock:
+            self._fitted[key] = fitted
+            while len(self._fitted) > self._cache_size:
+                self._fitted.popitem(last=False)
+        return fitted
+
+
+# ---------------------------------------------------------------- re-rank
+def check_weights(fitted: Fitted, weights: Mapping[str, float]) -> dict[str, float]:
+    """Validate what-if weights against the tree; return the full effective weights."""
+    m = fitted.methodology
+    codes = {n.code for n in m.nodes if n.parent is not None}
+    for code, value in weights.items():
+        if code not in codes:
+            raise MethodologyError(
+                f"unknown weight {code!r}: not an indicator or pillar of {m.name}",
+                key=f"weights.{code}", hint=f"weights: {', '.join(sorted(codes))}")
+        if not np.isfinite(value) or value < 0:
+            raise MethodologyError(f"weight of {code!r} must be a finite number >= 0",
+                                   key=f"weights.{code}")
+    effective = {n.code: float(weights.get(n.code, n.weight)) for n in m.nodes
+                 if n.parent is not None}
+    for node in m.aggregation_order():
+        kids = m.children(node.code)
+        if all(effective[k.code] == 0 for k in kids):
+            raise MethodologyError(
+                f"all weights under {node.code!r} are 0: nothing left to rank by",
+                key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
+                "positive weight")
+    return effective
+
+
+def rerank(fitted: Fitted, weights: Mapping[str, float] | None = None,
+           normalisation: str | None = None, aggregation: str | None = None) -> Reranked:
+    """Scores and ranks with other weights/methods, from the cached treated data.
+
+    Only the steps after treatment run again (normalise when asked, then
+    aggregate), so a what-if answer costs one pass over the matrix.
+    """
+    from techhubs.config import AGGREGATION_METHODS, NORMALISATION_METHODS
+
+    m = fitted.methodology
+    if normalisation is not None and normalisation not in NORMALISATION_METHODS:
+        raise MethodologyError(f"unknown normalisation {normalisation!r}", key="normalisation",
+                               hint=f"choose from: {', '.join(NORMALISATION_METHODS)}")
+    if aggregation is not None and aggregation not in AGGREGATION_METHODS:
+        raise MethodologyError(f"unknown aggregation {aggregation!r}", key="aggregation",
+                               hint=f"choose from: {', '.join(AGGREGATION_METHODS)}")
+    effective = check_weights(fitted, weights or {})
+    norm_method = normalisation or m.normalise.method
+    if norm_method == m.normalise.method:
+        x = fitted.normalised
+    else:
+        try:
+            x = normalise(fitted.treated, list(fitted.leaves), fitted.panel, m,
+                          method=norm_method)
+        except TechhubsError as exc:
+            exc.key = exc.key or "normalisation"
+            raise
+    try:
+        override = {k: np.asarray(v) for k, v in effective.items()} if weights else None
+        scores = aggregate_tree(x, list(fitted.codes), m, weights=override, method=aggregation)
+    except ValueError as exc:  # e.g. generalised mean needs p: report as a method problem
+        raise MethodologyError(str(exc), key="aggregation") from exc
+    score = scores[m.root.code]
+    rank = _aggregate.rank_descending(score)
+    return Reranked(score=score, rank=rank, node_scores=scores, weights=effective,
+                    normalisation=norm_method, aggregation=aggregation or m.aggregate.method,
+                    normalised=x)

@@ -1,0 +1,1 @@
+"""The dashboard: static ES modules, styles and vendored npm builds (package data)."""

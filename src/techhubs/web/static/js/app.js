@@ -1,0 +1,244 @@
+// The techhubs dashboard: map, ranking table, what-if weights, hub profiles.
+// Plain ES modules; every view is kept in the address bar (a permalink).
+
+import { getJSON, postJSON, weightsParam } from "./api.js";
+import { drawLegend, drawMap, loadOutline } from "./map.js";
+import { drawCompare, drawProfile } from "./profile.js";
+import { drawSliders } from "./sliders.js";
+import { readState, writeState } from "./state.js";
+import { drawTable, visibleRows } from "./table.js";
+
+const NORMALISATIONS = ["minmax", "zscore", "rank", "percentile", "goalposts", "dist2max", "share", "none"];
+const AGGREGATIONS = ["arithmetic", "sum", "geometric", "harmonic", "copeland"];
+const INTERVAL_RUNS = 200;
+const UNCERTAINTY = 0.25;
+
+const $ = (id) => document.getElementById(id);
+const state = readState();
+const view = {
+  status: null, editions: [], method: null, rows: [], members: new Map(), land: [],
+  sequence: 0, timer: null,
+};
+
+function setStatus(text, error = false) {
+  const el = $("rerank-status");
+  el.textContent = text;
+  el.classList.toggle("error", error);
+}
+
+function options(select, items, selected) {
+  select.replaceChildren();
+  for (const [value, label] of items) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = label;
+    if (value === selected) option.selected = true;
+    select.appendChild(option);
+  }
+}
+
+function customWeights() {
+  // Only weights that differ from the method's own go into the address.
+  const own = new Map(view.method.nodes.map((n) => [n.code, n.weight]));
+  const out = {};
+  for (const [code, value] of Object.entries(state.weights)) {
+    if (own.has(code) && own.get(code) !== value) out[code] = value;
+  }
+  return out;
+}
+
+function updateExports() {
+  const params = new URLSearchParams({ edition: state.edition, method: state.method });
+  const weights = weightsParam(customWeights());
+  if (weights) params.set("weights", weights);
+  if (state.normalisation) params.set("normalisation", state.normalisation);
+  if (state.aggregation) params.set("aggregation", state.aggregation);
+  if (state.economy) params.set("economy", state.economy);
+  for (const format of ["csv", "json", "parquet"]) {
+    params.set("format", format);
+    $(`export-${format}`).href = `/api/rankings?${params}`;
+  }
+}
+
+function remember() {
+  state.weights = customWeights();
+  writeState(state);
+  updateExports();
+}
+
+function render() {
+  const rows = visibleRows(view.rows, state, view.members);
+  const hasIntervals = view.rows.some((r) => r.rank_p05 !== undefined && r.rank_p05 !== null);
+  drawTable($("ranking"), rows, {
+    selected: state.unit, onSelect: guarded(openProfile), state,
+    maxRank: Math.max(1, view.rows.length),
+  });
+  $("count").textContent = `${rows.length} of ${view.rows.length} hubs`;
+  drawMap($("map"), view.land, view.rows, { selected: state.unit, onSelect: guarded(openProfile), hasIntervals });
+  drawLegend($("legend"), hasIntervals);
+}
+
+async function rerank() {
+  const sequence = ++view.sequence;
+  const payload = {
+    edition: state.edition, method: state.method, weights: customWeights(),
+    normalisation: state.normalisation || null, aggregation: state.aggregation || null,
+    intervals: { runs: Math.min(INTERVAL_RUNS, view.status.limits.max_runs), weight_uncertainty: UNCERTAINTY, seed: 0 },
+  };
+  setStatus("re-ranking…");
+  try {
+    const result = await postJSON("/api/rerank", payload);
+    if (sequence !== view.sequence) return;  // a newer request is on its way
+    view.rows = result.rows;
+    setStatus(`ranked ${result.n_units} hubs (${result.normalisation}, ${result.aggregation})` +
+      (result.intervals ? `, intervals from ${result.intervals.runs} runs` : ""));
+    document.body.dataset.ranked = String(sequence);
+    render();
+  } catch (error) {
+    if (sequence !== view.sequence) return;
+    setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true);
+  }
+}
+
+// Event handlers report failures in the status line instead of throwing.
+function guarded(handler) {
+  return (...args) => Promise.resolve(handler(...args)).catch((error) =>
+    setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true));
+}
+
+function scheduleRerank() {
+  remember();
+  clearTimeout(view.timer);
+  view.timer = setTimeout(rerank, 150);
+}
+
+async function openProfile(unit) {
+  state.unit = unit;
+  remember();
+  render();
+  const params = { edition: state.edition, method: state.method };
+  const profile = await getJSON(`/api/units/${encodeURIComponent(unit)}`, params);
+  drawProfile(profile);
+  const others = view.rows.filter((r) => r.unit_id !== unit).sort((a, b) => a.name.localeCompare(b.name));
+  options($("compare-with"), [["", "choose a hub"], ...others.map((r) => [r.unit_id, r.name])], state.compare || "");
+  await showCompare();
+}
+
+async function showCompare() {
+  if (!state.compare || !state.unit || state.compare === state.unit) {
+    drawCompare($("compare"), null);
+    return;
+  }
+  const data = await getJSON("/api/compare", {
+    a: state.unit, b: state.compare, edition: state.edition, method: state.method,
+  });
+  drawCompare($("compare"), data);
+}
+
+async function loadMethod() {
+  view.method = await getJSON(`/api/methods/${encodeURIComponent(state.method)}`, { edition: state.edition });
+  const own = new Map(view.method.nodes.map((n) => [n.code, n.weight]));
+  for (const code of Object.keys(state.weights)) if (!own.has(code)) delete state.weights[code];
+  const current = Object.fromEntries(view.method.nodes.map((n) => [n.code, state.weights[n.code] ?? n.weight]));
+  drawSliders($("sliders"), view.method.nodes, current, (code, value) => {
+    state.weights[code] = value;
+    scheduleRerank();
+  });
+  options($("normalisation"), [["", `method's own (${view.method.steps.normalise.method})`], ...NORMALISATIONS.map((m) => [m, m])], state.normalisation || "");
+  options($("aggregation"), [["", `method's own (${view.method.steps.aggregate.method})`], ...AGGREGATIONS.map((m) => [m, m])], state.aggregation || "");
+  $("uncertainty-label").textContent = String(Math.round(UNCERTAINTY * 100));
+}
+
+async function loadEdition() {
+  const edition = view.editions.find((e) => e.name === state.edition) || view.editions[0];
+  state.edition = edition.name;
+  const all = await getJSON("/api/methods", { edition: state.edition });
+  const methods = { methods: all.methods.filter((m) => m.applicable !== false) };
+  if (!state.method || !methods.methods.some((m) => m.name === state.method)) state.method = edition.default_method;
+  options($("edition"), view.editions.map((e) => [e.name, `${e.title}`]), state.edition);
+  options($("method"), methods.methods.map((m) => [m.name, m.name]), state.method);
+  await loadMethod();
+  const [geo, ranking] = await Promise.all([
+    getJSON("/api/clusters.geojson", { edition: state.edition, method: state.method }),
+    getJSON("/api/rankings", { edition: state.edition, method: state.method, top: 1 }),
+  ]);
+  view.members = new Map(geo.features.map((f) => [f.properties.unit_id, f.properties.members || []]));
+  const economies = new Set();
+  for (const f of geo.features) for (const e of f.properties.economies || []) economies.add(e);
+  options($("economy"), [["", "all"], ...[...economies].sort().map((e) => [e, e])], state.economy || "");
+  const p = ranking.provenance;
+  $("provenance").textContent = [p.edition_title || p.results || p.synthetic, p.source, p.sha256 ? `sha256 ${p.sha256.slice(0, 12)}…` : "", `techhubs ${p.techhubs}`]
+    .filter(Boolean).join(" · ");
+  remember();
+  await rerank();
+  if (state.unit && view.rows.some((r) => r.unit_id === state.unit)) await openProfile(state.unit);
+}
+
+function wire() {
+  $("edition").addEventListener("change", guarded(async (event) => {
+    Object.assign(state, { edition: event.target.value, method: null, weights: {}, unit: null, compare: null });
+    $("profile").hidden = true;
+    await loadEdition();
+  }));
+  $("method").addEventListener("change", guarded(async (event) => {
+    Object.assign(state, { method: event.target.value, weights: {}, normalisation: null, aggregation: null });
+    await loadMethod();
+    remember();
+    await rerank();
+  }));
+  $("normalisation").addEventListener("change", (e) => { state.normalisation = e.target.value || null; scheduleRerank(); });
+  $("aggregation").addEventListener("change", (e) => { state.aggregation = e.target.value || null; scheduleRerank(); });
+  $("reset-weights").addEventListener("click", guarded(async () => {
+    Object.assign(state, { weights: {}, normalisation: null, aggregation: null });
+    await loadMethod();
+    scheduleRerank();
+  }));
+  $("search").value = state.q || "";
+  $("search").addEventListener("input", (e) => { state.q = e.target.value; remember(); render(); });
+  $("economy").addEventListener("change", (e) => { state.economy = e.target.value || null; remember(); render(); });
+  for (const th of $("ranking").tHead.rows[0].cells) {
+    th.addEventListener("click", () => {
+      const key = th.dataset.sort;
+      state.dir = state.sort === key && state.dir !== "desc" ? "desc" : "asc";
+      state.sort = key;
+      remember();
+      render();
+    });
+  }
+  $("close-profile").addEventListener("click", () => {
+    state.unit = null;
+    state.compare = null;
+    $("profile").hidden = true;
+    remember();
+    render();
+  });
+  $("compare-with").addEventListener("change", guarded(async (e) => {
+    state.compare = e.target.value || null;
+    remember();
+    await showCompare();
+  }));
+  $("copy-link").addEventListener("click", async () => {
+    const link = window.location.href;
+    try {
+      await navigator.clipboard.writeText(link);
+      setStatus("permalink copied");
+    } catch {
+      setStatus(`permalink: ${link}`);
+    }
+  });
+}
+
+async function main() {
+  wire();
+  const [status, editions, land] = await Promise.all([
+    getJSON("/api/status"), getJSON("/api/editions"), loadOutline(),
+  ]);
+  view.status = status;
+  view.editions = editions.editions;
+  view.land = land;
+  if (!state.edition) state.edition = status.default_edition;
+  await loadEdition();
+  document.body.dataset.ready = "true";
+}
+
+main().catch((error) => setStatus(`could not load: ${error.message}`, true));

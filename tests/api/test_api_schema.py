@@ -1,0 +1,44 @@
+"""The OpenAPI schema, validated and exercised with schemathesis (property-based):
+every operation answers within its documented responses, never a 5xx."""
+
+from __future__ import annotations
+
+import warnings
+
+import hypothesis
+import schemathesis
+
+from techhubs.api import Limits, create_app
+
+APP = create_app(limits=Limits(max_runs=50))
+# A schema-valid request may still name an unknown edition/unit (404) or ask for
+# something the data cannot give, e.g. weights of codes the method lacks or all
+# weights zero (422 with an ErrorBody, which the response-schema check validates).
+CONFIG = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {
+    "expected-statuses": ["2XX", 404, 422]}}})
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
+
+
+def test_openapi_document_is_valid():
+    document = APP.openapi()
+    schema.validate()  # against the OpenAPI meta-schema; raises on any violation
+    assert document["info"]["title"] == "techhubs"
+    paths = set(document["paths"])
+    assert {"/api/editions", "/api/methods", "/api/methods/{name}", "/api/rankings",
+            "/api/rerank", "/api/units/{unit_id}", "/api/compare", "/api/clusters.geojson",
+            "/api/assignment", "/api/status"} <= paths
+    for path, ops in document["paths"].items():
+        for op in ops.values():
+            assert "200" in op["responses"], path
+            if op.get("parameters") or op.get("requestBody"):
+                assert op["responses"]["422"]["content"]["application/json"]["schema"][
+                    "$ref"].endswith("/ErrorBody"), path
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=25, deadline=None,
+                     suppress_health_check=list(hypothesis.HealthCheck))
+def test_api_conforms_to_its_schema(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        case.call_and_validate()

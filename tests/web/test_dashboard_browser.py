@@ -1,0 +1,105 @@
+"""The dashboard end to end in headless Chromium: load, ranking, what-if weights,
+profile, permalink; a screenshot is saved to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from techhubs.datasets import load_edition
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TOP5 = ["Tokyo–Yokohama", "Shenzhen–Hong Kong–Guangzhou", "Seoul", "Beijing", "Shanghai–Suzhou"]
+
+
+def pct_only_names() -> list[str]:
+    panel = load_edition("gii-2023")
+    table = panel.values.join(panel.units.select("unit_id", "name"), on="unit_id")
+    return table.sort(["pct_applications", "unit_id"], descending=[True, False])["name"].to_list()
+
+
+def table_names(page) -> list[str]:
+    return page.locator("#ranking tbody td.name").all_inner_texts()
+
+
+def open_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    return page, problems, requests
+
+
+def test_dashboard_end_to_end(browser, server, artifacts):
+    page, problems, requests = open_page(browser, server + "/")
+    # The top five of gii-2023, in order.
+    assert table_names(page)[:5] == TOP5
+    # Map: one circle per hub, drawn over the bundled world outline; rank intervals shown.
+    assert page.locator("#map circle.hub").count() == 34
+    assert "intervals from 200 runs" in page.locator("#rerank-status").inner_text()
+    first = page.locator("#ranking tbody tr").first.locator("td").nth(4).inner_text()
+    assert first.startswith("1–")
+    assert page.locator("#map path.land").count() > 100
+
+    # Publications weight to zero: the table takes the PCT-only order.
+    expected = pct_only_names()
+    assert table_names(page) != expected
+    page.locator("#w-scientific_publications").fill("0")
+    page.wait_for_function(
+        "names => [...document.querySelectorAll('#ranking tbody td.name')]"
+        ".map(td => td.textContent).join('|') === names.join('|')",
+        arg=expected, timeout=15_000)
+    assert table_names(page) == expected
+    assert "weights=scientific_publications%3A0" in page.url
+
+    # Seoul's profile, opened from the table.
+    page.locator("#ranking tbody tr[data-unit=seoul] td.name button").click()
+    page.wait_for_selector("#profile:not([hidden])")
+    page.wait_for_function(
+        "document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
+    assert "unit=seoul" in page.url
+    assert page.locator("#published tbody tr").count() >= 4
+    assert "source:" in page.locator("#facts").inner_text()
+    assert page.locator("#decomposition rect").count() == 2
+
+    # Compare with Beijing.
+    page.locator("#compare-with").select_option("beijing")
+    page.wait_for_function(
+        "document.querySelectorAll('#compare tbody tr').length >= 4", timeout=15_000)
+    assert "compare=beijing" in page.url
+    page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+
+    # Search and filter.
+    page.locator("#search").fill("tokyo")
+    assert table_names(page) == ["Tokyo–Yokohama"]
+    page.locator("#search").fill("")
+    page.locator("#economy").select_option("DE")
+    assert set(table_names(page)) == {"Munich", "Stuttgart", "Cologne"}
+
+    assert problems == []
+    assert all(url.startswith(server) or url.startswith("data:") for url in requests), requests
+    page.close()
+
+
+def test_permalink_restores_the_view_and_map_opens_a_profile(browser, server, artifacts):
+    url = server + "/?weights=scientific_publications%3A0&sort=name&dir=asc&unit=beijing"
+    page, problems, _ = open_page(browser, url)
+    page.wait_for_function(
+        "document.getElementById('profile-name').textContent === 'Beijing'", timeout=15_000)
+    assert page.locator("#w-scientific_publications").input_value() == "0"
+    names = table_names(page)
+    assert names == sorted(names, key=str.lower)
+    # The profile of Seoul from the map.
+    page.locator("#map circle[data-unit=seoul]").dispatch_event("click")
+    page.wait_for_function(
+        "document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
+    assert "unit=seoul" in page.url
+    page.screenshot(path=str(artifacts / "dashboard-permalink.png"))
+    assert problems == []
+    page.close()
