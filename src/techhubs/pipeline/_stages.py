@@ -1,0 +1,474 @@
+"""The build stages: ingest -> aggregate -> clusters -> indicators -> index -> robustness.
+
+Each stage is a :class:`Stage`: its parameters (from the project), the
+package modules whose code it runs (part of its cache key) and a ``run``
+function that writes its outputs into a folder and returns a small summary
+(kept in the stage record and the run manifest). ``outputs`` (the results
+folder) is handled by :mod:`techhubs.pipeline._build`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from techhubs.errors import DataError
+from techhubs.pipeline.config import BuildConfig
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)`` inside a stage."""
+
+REASONS = (
+    "non_numeric",
+    "missing_value",
+    "non_finite",
+    "latitude_out_of_range",
+    "longitude_out_of_range",
+    "negative_weight",
+)
+"""Why an input row is dropped at ingest, in the order the checks run (first reason counts)."""
+
+_EXAMPLES = 10
+_DUCKDB_MEMORY = "3GB"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    modules: tuple[str, ...]
+    params: Callable[[BuildConfig], dict[str, Any]]
+    run: Callable[[BuildConfig, dict[str, Any], Path, Progress], dict[str, Any]]
+    description: str = ""
+
+
+# ------------------------------------------------------------------ helpers
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _relation(paths: list[Path], *, row_numbers: bool = False) -> str:
+    fmt = {p.suffix.lower() for p in paths}
+    listing = "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
+    if fmt <= {".parquet", ".pq"}:
+        extra = ", file_row_number=true" if row_numbers else ""
+        return f"read_parquet({listing}, union_by_name=true{extra})"
+    if fmt <= {".csv", ".tsv", ".txt"}:
+        return f"read_csv({listing}, header=true, union_by_name=true, all_varchar=true)"
+    raise DataError(f"points files must be Parquet or CSV, got {', '.join(sorted(fmt))}",
+                    file=paths[0], hint="convert the file, or use format = \"generic\"")
+
+
+def _connect(cache_tmp: Path | None = None) -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit='{_DUCKDB_MEMORY}'")
+    con.execute("SET enable_progress_bar = false")  # progress is the shell's job
+    if cache_tmp is not None:
+        cache_tmp.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory={_sql_str(str(cache_tmp))}")
+    return con
+
+
+def _typed_sql(columns: list[str], source: str) -> str:
+    """SELECT list casting a points file to the points schema (failed casts -> flagged)."""
+    def num(col: str) -> str:
+        return f"TRY_CAST({col} AS DOUBLE)" if col in columns else "CAST(NULL AS DOUBLE)"
+
+    src = (f"COALESCE(NULLIF(CAST(source AS VARCHAR), ''), {_sql_str(source)})"
+           if "source" in columns else _sql_str(source))
+    year = "TRY_CAST(year AS INTEGER)" if "year" in columns else "CAST(NULL AS INTEGER)"
+    bad_cast = " OR ".join(
+        f"({c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL)"
+        for c in ("latitude", "longitude", "weight") if c in columns) or "false"
+    return (f"{num('latitude')} AS latitude, {num('longitude')} AS longitude, "
+            f"{num('weight')} AS weight, {src} AS source, {year} AS year, "
+            f"({bad_cast}) AS bad_cast")
+
+
+_REASON_SQL = """CASE
+    WHEN bad_cast THEN 'non_numeric'
+    WHEN latitude IS NULL OR longitude IS NULL OR weight IS NULL THEN 'missing_value'
+    WHEN NOT (isfinite(latitude) AND isfinite(longitude) AND isfinite(weight)) THEN 'non_finite'
+    WHEN latitude < -90 OR latitude > 90 THEN 'latitude_out_of_range'
+    WHEN longitude < -180 OR longitude > 180 THEN 'longitude_out_of_range'
+    WHEN weight < 0 THEN 'negative_weight'
+    ELSE NULL END"""
+
+
+def _columns(con: Any, relation: str, file: Path) -> list[str]:
+    import duckdb
+
+    try:
+        return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    except duckdb.Error as exc:
+        raise DataError(f"cannot read points file: {str(exc).splitlines()[0]}", file=file) from exc
+
+
+# ------------------------------------------------------------------ ingest
+def _ingest_params(config: BuildConfig) -> dict[str, Any]:
+    return {"inputs": [i.to_dict() for i in config.inputs]}
+
+
+_READER_MODULES = {"patentsview": "patentsview", "openalex": "openalex", "ror": "ror",
+                   "crunchbase": "crunchbase", "generic": "table", "table": "table"}
+
+
+def _reader_for(fmt: str, source: str, options: Mapping[str, Any]) -> Any:
+    """The reader of ``techhubs.sources`` for format ``fmt``, built with ``options``.
+
+    ``generic`` is the table reader; readers that take a ``source`` label get
+    the input's source unless the options name one.
+    """
+    import importlib
+    import inspect
+
+    import techhubs.sources as sources
+    from techhubs.sources._base import Reader
+
+    name = _READER_MODULES.get(fmt, fmt)
+    importlib.import_module(f"techhubs.sources.{name}")
+
+    candidates: list[type[Any]] = []
+    seen: set[type[Any]] = set()
+    stack = list(Reader.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        stack.extend(cls.__subclasses__())
+        if getattr(cls, "name", "") == name and not inspect.isabstract(cls):
+            candidates.append(cls)
+    if not candidates:
+        raise DataError(f"no reader for format {fmt!r} in {sources.__name__}", key="format")
+    kwargs = dict(options)
+    if "source" in inspect.signature(candidates[0].__init__).parameters:
+        kwargs.setdefault("source", source)
+    try:
+        return candidates[0](**kwargs)
+    except TypeError as exc:
+        raise DataError(f"bad options for the {fmt} reader: {exc}", key="options") from exc
+
+
+def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                progress: Progress) -> dict[str, Any]:
+    con = _connect()
+    inputs: list[dict[str, Any]] = []
+    points_files: list[dict[str, Any]] = []
+    n_files = sum(len(i.paths) for i in config.inputs)
+    synthetic = False  # any input labelled synthetic (techhubs simulate) labels the build
+    done = 0
+    try:
+        for k, spec in enumerate(config.inputs):
+            entry: dict[str, Any] = {"source": spec.source, "format": spec.format, "files": []}
+            if spec.format == "points":
+                files = list(spec.paths)
+            else:
+                reader = _reader_for(spec.format, spec.source, spec.options)
+                target = out / f"points-{k}.parquet"
+                report = reader.write(list(spec.paths), target)
+                entry["reader"] = report.to_dict()
+                entry["raw_files"] = [str(p) for p in spec.paths]
+                files = [target]
+            for path in files:
+                relation = _relation([path], row_numbers=path.suffix.lower() in (".parquet", ".pq"))
+                cols = _columns(con, relation, path)
+                missing = [c for c in ("latitude", "longitude", "weight") if c not in cols]
+                if missing:
+                    raise DataError(f"points file lacks column(s) {', '.join(missing)}",
+                                    file=path,
+                                    hint="columns: latitude, longitude, weight[, source, year]")
+                rownum = ("file_row_number + 1" if "file_row_number" in cols
+                          else "row_number() OVER ()")
+                typed = _typed_sql([c for c in cols if c != "file_row_number"], spec.source)
+                # Parquet rows keep their file row numbers, so a view re-reads them the
+                # same way; CSV rows are numbered once, in a table.
+                kind = "VIEW" if "file_row_number" in cols else "TABLE"
+                checked = f"checked_{done}"
+                con.execute(f"""CREATE TEMP {kind} {checked} AS
+                    SELECT {rownum} AS row, reason, source, year, weight FROM (
+                        SELECT *, {_REASON_SQL} AS reason FROM (
+                            SELECT {typed}{', file_row_number' if 'file_row_number' in cols else ''}
+                            FROM {relation}))""")
+                groups = con.execute(
+                    "SELECT reason, source, count(*), sum(weight), min(year), max(year), "
+                    f"count(year) FROM {checked} GROUP BY reason, source").fetchall()
+                total = sum(int(g[2]) for g in groups)
+                dropped: dict[str, int] = {}
+                for g in groups:
+                    if g[0] is not None:
+                        dropped[g[0]] = dropped.get(g[0], 0) + int(g[2])
+                good = [g for g in groups if g[0] is None]
+                per_source = {g[1]: {"rows": int(g[2]), "weight": float(g[3] or 0.0)}
+                              for g in sorted(good, key=lambda g: str(g[1]))}
+                y_min = [g[4] for g in good if g[4] is not None]
+                y_max = [g[5] for g in good if g[5] is not None]
+                years = (min(y_min) if y_min else None, max(y_max) if y_max else None,
+                         sum(int(g[6]) for g in good))
+                examples: dict[str, list[int]] = {r: [] for r in dropped}
+                if dropped:
+                    for reason, row in con.execute(
+                            f"SELECT reason, row FROM {checked} WHERE reason IS NOT NULL "
+                            "QUALIFY row_number() OVER (PARTITION BY reason ORDER BY row) <= ? "
+                            "ORDER BY reason, row", [_EXAMPLES]).fetchall():
+                        examples[reason].append(int(row))
+                used = int(total) - int(sum(dropped.values()))
+                file_entry = {
+                    "path": (f"{spec.format} reader output" if path.parent == out
+                             else str(path)), "rows_read": int(total), "rows_used": used,
+                    "rows_dropped": int(total) - used,
+                    "dropped": {r: int(dropped[r]) for r in REASONS if r in dropped},
+                    "examples": {r: examples[r] for r in REASONS if r in examples},
+                    "row_numbers": "1-based data rows (CSV line = row + 1)",
+                    "sources": per_source,
+                    "years": {"min": years[0], "max": years[1], "with_year": int(years[2])},
+                    "columns": [c for c in cols if c != "file_row_number"],
+                }
+                if path.suffix.lower() in (".parquet", ".pq"):
+                    import pyarrow.parquet as pq
+
+                    meta = pq.read_schema(path).metadata or {}
+                    if meta.get(b"techhubs.synthetic") == b"true":
+                        file_entry["synthetic"] = True
+                        synthetic = True
+                entry["files"].append(file_entry)
+                in_stage = path.parent == out
+                points_files.append({"path": path.name if in_stage else str(path),
+                                     "in_stage": in_stage, "source": spec.source,
+                                     "columns": file_entry["columns"]})
+                done += 1
+                progress(f"checked {path.name}", done, n_files)
+            inputs.append(entry)
+    finally:
+        con.close()
+    read = sum(f["rows_read"] for i in inputs for f in i["files"])
+    used = sum(f["rows_used"] for i in inputs for f in i["files"])
+    report = {"inputs": inputs, "rows_read": read, "rows_used": used,
+              "rows_dropped": read - used, "points_files": points_files,
+              "synthetic": synthetic}
+    (out / "ingest.json").write_text(json.dumps(report, indent=2, default=str))
+    return {"rows_read": read, "rows_used": used, "rows_dropped": read - used,
+            "points_files": points_files, "synthetic": synthetic}
+
+
+# ------------------------------------------------------------------ aggregate
+def _aggregate_params(config: BuildConfig) -> dict[str, Any]:
+    return {"precision": config.clustering.precision, "period": list(config.period)}
+
+
+def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                   progress: Progress) -> dict[str, Any]:
+    from techhubs.aggregate import round_expr_sql  # the rounding rule of the DuckDB engine
+
+    files = ctx["ingest"]["points_files"]
+    precision = config.clustering.precision
+    start, end = config.period
+    period = []
+    if start is not None:
+        period.append(f"year >= {int(start)}")
+    if end is not None:
+        period.append(f"year <= {int(end)}")
+    in_period = " AND ".join(period) if period else "true"
+    parts = []
+    for f in files:
+        path = ctx["ingest"]["dir"] / f["path"] if f.get("in_stage") else Path(f["path"])
+        parts.append(f"SELECT {_typed_sql(f['columns'], f['source'])} FROM {_relation([path])}")
+    union = "\nUNION ALL\n".join(parts)
+    target = out / "locations.parquet"
+    con = _connect(out.parent.parent / "duckdb-tmp")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM ({union}) "
+                    f"WHERE ({_REASON_SQL}) IS NULL")
+        # rows outside the period, or without a year when a period is set (counted)
+        outside = con.execute(
+            f"SELECT source, count(*), sum(weight) FROM valid WHERE NOT ({in_period}) "
+            "OR year IS NULL GROUP BY source ORDER BY source").fetchall() if period else []
+        progress("period filter", 1, 3)
+        con.execute(f"""COPY (
+            SELECT source, year,
+                   {round_expr_sql("latitude", precision)} AS latitude,
+                   {round_expr_sql("longitude", precision)} AS longitude,
+                   sum(weight) AS weight, count(*)::BIGINT AS n_records
+            FROM valid WHERE {in_period}
+            GROUP BY ALL ORDER BY source, year, latitude, longitude
+        ) TO {_sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)""")
+        progress("rounded locations", 2, 3)
+        totals = con.execute(
+            f"SELECT source, count(*), sum(weight), sum(n_records) FROM "
+            f"read_parquet({_sql_str(str(target))}) GROUP BY source ORDER BY source").fetchall()
+        progress("totals", 3, 3)
+    finally:
+        con.close()
+    summary = {
+        "locations": {s: int(n) for s, n, _, _ in totals},
+        "weight": {s: float(w) for s, _, w, _ in totals},
+        "records": {s: int(r) for s, _, _, r in totals},
+        "outside_period": {s: {"rows": int(n), "weight": float(w or 0.0)}
+                           for s, n, w in outside},
+        "period": list(config.period),
+        "precision": config.clustering.precision,
+    }
+    (out / "aggregate.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+# ------------------------------------------------------------------ clusters
+def _clusters_params(config: BuildConfig) -> dict[str, Any]:
+    return config.clustering.to_dict()
+
+
+def _run_clusters(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                  progress: Progress) -> dict[str, Any]:
+    from techhubs.clusters import find_clusters
+
+    locs = pl.read_parquet(ctx["aggregate"]["dir"] / "locations.parquet",
+                           columns=["source", "latitude", "longitude", "weight", "n_records"])
+    per_location = (locs.group_by("source", "latitude", "longitude")
+                    .agg(pl.col("weight").sum(), pl.col("n_records").sum()))
+    del locs
+    cl = config.clustering
+    min_weight = dict(cl.min_weight) if isinstance(cl.min_weight, Mapping) else cl.min_weight
+    result = find_clusters(
+        per_location.select("latitude", "longitude", "weight", "source"),
+        eps_km=cl.eps_km, min_weight=min_weight, precision=None,
+        merge_threshold=cl.merge_threshold, name_min_population=cl.name_min_population,
+        progress=progress)
+    result.clusters.write_parquet(out / "clusters.parquet")
+    assignment = (per_location.select("source", "latitude", "longitude", "n_records")
+                  .join(result.assignment.select("source", "latitude", "longitude", "weight",
+                                                 "cluster_id", "core"),
+                        on=["source", "latitude", "longitude"], how="left")
+                  .select("latitude", "longitude", "source", "weight", "n_records",
+                          "cluster_id", "core")
+                  .sort("source", "latitude", "longitude"))
+    assignment.write_parquet(out / "assignment.parquet", compression="zstd")
+    meta = {"world_totals": result.world_totals, "params": result.params,
+            "sources": list(result.sources), "n_clusters": result.clusters.height,
+            "n_locations": assignment.height,
+            "clustered_locations": int(assignment["cluster_id"].is_not_null().sum())}
+    (out / "clusters.json").write_text(json.dumps(meta, indent=2, default=str))
+    return meta
+
+
+# ------------------------------------------------------------------ indicators
+def _indicators_params(config: BuildConfig) -> dict[str, Any]:
+    return {"indicators": dict(config.indicators), "period": list(config.period)}
+
+
+def _period_text(config: BuildConfig) -> str:
+    start, end = config.period
+    if start is None and end is None:
+        return ""
+    return f"{start if start is not None else ''}-{end if end is not None else ''}"
+
+
+def load_panel(directory: Path) -> Any:
+    """The panel written by the indicators stage."""
+    from techhubs.panel import Panel
+
+    meta = json.loads((directory / "panel.json").read_text())
+    frame = pl.read_parquet(directory / "panel.parquet")
+    return Panel.from_frame(frame, indicators=meta["indicators"], provenance=meta["provenance"])
+
+
+def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                    progress: Progress) -> dict[str, Any]:
+    from techhubs.indicators import cluster_panel, indicator_table
+
+    cdir = ctx["clusters"]["dir"]
+    clusters = pl.read_parquet(cdir / "clusters.parquet")
+    world = ctx["clusters"]["world_totals"]
+    provenance = {"project": config.name, "built_from": "clusters",
+                  "clustering": config.clustering.to_dict(),
+                  "synthetic": config.synthetic}
+    if config.synthetic:
+        from techhubs.datasets.simulate import SYNTHETIC_LABEL
+
+        provenance["label"] = SYNTHETIC_LABEL
+    panel = cluster_panel(clusters, world, config.indicators, period=_period_text(config),
+                          provenance=provenance)
+    frame = panel.units.join(panel.values, on="unit_id", how="left")
+    frame.write_parquet(out / "panel.parquet")
+    (out / "panel.json").write_text(json.dumps(
+        {"indicators": panel.indicators.to_dicts(), "provenance": dict(panel.provenance)},
+        indent=2, default=str))
+    indicator_table(panel).write_parquet(out / "indicators.parquet")
+    progress("panel", 1, 1)
+    return {"units": panel.n_units, "indicators": panel.indicator_codes,
+            "world_totals": {r["code"]: r["world_total"] for r in panel.indicators.to_dicts()}}
+
+
+# ------------------------------------------------------------------ index
+def _index_params(config: BuildConfig) -> dict[str, Any]:
+    from techhubs.config import load_methodology
+
+    m = load_methodology(config.methodology)
+    return {"methodology": config.methodology, "spec": m.to_toml()}
+
+
+def _run_index(config: BuildConfig, ctx: dict[str, Any], out: Path,
+               progress: Progress) -> dict[str, Any]:
+    from techhubs.config import load_methodology
+    from techhubs.index.composite import Composite
+
+    panel = load_panel(ctx["indicators"]["dir"])
+    m = load_methodology(config.methodology)
+    composite = Composite(m).fit(panel)
+    ranking = composite.ranking_
+    ranking.write(out / "ranking.parquet")
+    (out / "ranking.json").write_text(ranking.to_json())
+    (out / "methodology.toml").write_text(m.to_toml())
+    progress("ranked", 1, 1)
+    top = ranking.table.head(3)["name"].to_list()
+    return {"methodology": m.name, "units": len(ranking), "top": top}
+
+
+# ------------------------------------------------------------------ robustness
+def _robustness_params(config: BuildConfig) -> dict[str, Any]:
+    return {"robustness": dict(config.robustness) if config.robustness else None}
+
+
+def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                    progress: Progress) -> dict[str, Any]:
+    from techhubs.config import load_methodology
+    from techhubs.index.composite import Composite
+    from techhubs.robustness import rank_intervals
+
+    rob = dict(config.robustness or {})
+    runs = int(rob.pop("runs", 1000))
+    seed = rob.pop("seed", 0)
+    top = int(rob.pop("top", 10))
+    spec = rob.pop("spec", None)
+    if spec is None and rob:
+        spec = rob
+    panel = load_panel(ctx["indicators"]["dir"])
+    composite = Composite(load_methodology(config.methodology)).fit(panel)
+    result = rank_intervals(composite, spec, runs=runs, seed=seed, top=top,
+                            progress=lambda d, n: progress("runs", d, n))
+    result.table.write_parquet(out / "rank_intervals.parquet")
+    (out / "robustness.json").write_text(json.dumps(
+        {"runs": runs, "seed": seed, "factors": list(result.factors)}, indent=2, default=str))
+    return {"runs": runs, "seed": seed, "factors": list(result.factors)}
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", ("pipeline/_stages.py", "sources", "points.py", "geo"), _ingest_params,
+          _run_ingest, "read and check every input record"),
+    Stage("aggregate", ("pipeline/_stages.py", "aggregate"), _aggregate_params, _run_aggregate,
+          "round locations, filter the period, sum weights (DuckDB)"),
+    Stage("clusters", ("pipeline/_stages.py", "clusters", "points.py", "geo"), _clusters_params,
+          _run_clusters, "weighted DBSCAN per source, merge, name"),
+    Stage("indicators", ("pipeline/_stages.py", "indicators", "panel.py"), _indicators_params,
+          _run_indicators, "counts, world shares, intensity"),
+    Stage("index", ("pipeline/_stages.py", "index", "config.py", "panel.py"), _index_params,
+          _run_index, "composite index and ranking"),
+    Stage("robustness", ("pipeline/_stages.py", "robustness", "index", "config.py"),
+          _robustness_params, _run_robustness, "Monte Carlo rank intervals"),
+)
+STAGE_NAMES = (*(s.name for s in STAGES), "outputs")
