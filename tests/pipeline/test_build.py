@@ -277,3 +277,44 @@ def test_simulated_inputs_label_the_build_synthetic(tmp_path) -> None:
     assert geo["properties"]["synthetic"] is True
     report = json.loads((result.results / "ingest_report.json").read_text())
     assert report["synthetic"] is True
+
+
+def test_robustness_reclusters_for_clustering_uncertainty(project) -> None:
+    # Issue: clustering parameters as uncertain inputs, re-clustered once per grid level.
+    text = project.read_text().replace(
+        "[methodology]",
+        "[robustness]\nruns = 64\nseed = 3\nweights = 0.1\n"
+        "clustering = { eps_km = [4.0, 40.0], min_weight = [2.0, 30.0] }\n"
+        "clustering_levels = 3\n\n[methodology]")
+    project.write_text(text)
+    config = load_config(project)
+    calls: list[dict[str, float]] = []
+    sizes: list[int] = []
+    import techhubs.pipeline._stages as stages
+
+    original = stages._find_clusters
+
+    def spy(config, per_location, progress=None, **overrides):
+        calls.append(dict(overrides))
+        found = original(config, per_location, progress, **overrides)
+        sizes.append(found.clusters.height)
+        return found
+
+    stages._find_clusters = spy
+    try:
+        result = build(config)
+    finally:
+        stages._find_clusters = original
+    assert result.stage("robustness").status == "ran"
+    factors = result.stage("robustness").summary["factors"]
+    assert "clustering:eps_km" in factors and "clustering:min_weight" in factors
+    reclustered = [c for c in calls if c]
+    # at most one clustering per grid point (3 x 3 levels), however many runs
+    assert 1 <= len(reclustered) <= 9
+    assert len({tuple(sorted(c.items())) for c in reclustered}) == len(reclustered)
+    # a large min weight dissolves Lyon (25.5 patents, 29.9 publications): the
+    # sampled parameters really change the clusters that are ranked
+    assert min(sizes) < 3 == sizes[0]
+    intervals = pl.read_csv(result.results / "rank_intervals.csv")
+    assert intervals.height == 3
+    assert (intervals["rank_p95"] >= intervals["rank_p05"]).all()

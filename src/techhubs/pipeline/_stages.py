@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -323,22 +323,32 @@ def _clusters_params(config: BuildConfig) -> dict[str, Any]:
     return config.clustering.to_dict()
 
 
-def _run_clusters(config: BuildConfig, ctx: dict[str, Any], out: Path,
-                  progress: Progress) -> dict[str, Any]:
+def _per_location(aggregate_dir: Path) -> pl.DataFrame:
+    """Rounded locations of the aggregate stage, years summed (what clustering reads)."""
+    locs = pl.read_parquet(aggregate_dir / "locations.parquet",
+                           columns=["source", "latitude", "longitude", "weight", "n_records"])
+    return (locs.group_by("source", "latitude", "longitude")
+            .agg(pl.col("weight").sum(), pl.col("n_records").sum()))
+
+
+def _find_clusters(config: BuildConfig, per_location: pl.DataFrame, progress: Any = None,
+                   **overrides: Any) -> Any:
     from techhubs.clusters import find_clusters
 
-    locs = pl.read_parquet(ctx["aggregate"]["dir"] / "locations.parquet",
-                           columns=["source", "latitude", "longitude", "weight", "n_records"])
-    per_location = (locs.group_by("source", "latitude", "longitude")
-                    .agg(pl.col("weight").sum(), pl.col("n_records").sum()))
-    del locs
     cl = config.clustering
     min_weight = dict(cl.min_weight) if isinstance(cl.min_weight, Mapping) else cl.min_weight
-    result = find_clusters(
+    return find_clusters(
         per_location.select("latitude", "longitude", "weight", "source"),
-        eps_km=cl.eps_km, min_weight=min_weight, precision=None,
-        merge_threshold=cl.merge_threshold, name_min_population=cl.name_min_population,
-        progress=progress)
+        eps_km=overrides.get("eps_km", cl.eps_km),
+        min_weight=overrides.get("min_weight", min_weight), precision=None,
+        merge_threshold=overrides.get("merge_threshold", cl.merge_threshold),
+        name_min_population=cl.name_min_population, progress=progress)
+
+
+def _run_clusters(config: BuildConfig, ctx: dict[str, Any], out: Path,
+                  progress: Progress) -> dict[str, Any]:
+    per_location = _per_location(ctx["aggregate"]["dir"])
+    result = _find_clusters(config, per_location, progress)
     result.clusters.write_parquet(out / "clusters.parquet")
     assignment = (per_location.select("source", "latitude", "longitude", "n_records")
                   .join(result.assignment.select("source", "latitude", "longitude", "weight",
@@ -449,12 +459,49 @@ def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
         spec = rob
     panel = load_panel(ctx["indicators"]["dir"])
     composite = Composite(load_methodology(config.methodology)).fit(panel)
+    factory = None
+    if isinstance(spec, Mapping) and spec.get("clustering"):
+        factory = _recluster_factory(config, ctx, panel)
     result = rank_intervals(composite, spec, runs=runs, seed=seed, top=top,
+                            panel_factory=factory,
                             progress=lambda d, n: progress("runs", d, n))
     result.table.write_parquet(out / "rank_intervals.parquet")
     (out / "robustness.json").write_text(json.dumps(
         {"runs": runs, "seed": seed, "factors": list(result.factors)}, indent=2, default=str))
     return {"runs": runs, "seed": seed, "factors": list(result.factors)}
+
+
+def _recluster_factory(config: BuildConfig, ctx: dict[str, Any],
+                       nominal: Any) -> Callable[[Mapping[str, float]], Any]:
+    """Panels of the same records clustered with sampled parameters.
+
+    ``eps_km`` and ``merge_threshold`` are used as sampled; a sampled
+    ``min_weight`` replaces a single project value, and multiplies per-source
+    values (give a range around 1 then, e.g. [0.5, 2]). The robustness engine
+    caches one panel per grid level, so each parameter set is clustered once.
+    Cluster ids of another clustering name other clusters, so unit ids are
+    prefixed and units are matched to the nominal ones by shared member places.
+    """
+    from techhubs.indicators import cluster_panel
+
+    per_location = _per_location(ctx["aggregate"]["dir"])
+    cl = config.clustering
+
+    def factory(params: Mapping[str, float]) -> Any:
+        overrides: dict[str, Any] = dict(params)
+        if "min_weight" in overrides and isinstance(cl.min_weight, Mapping):
+            overrides["min_weight"] = {k: v * float(params["min_weight"])
+                                       for k, v in cl.min_weight.items()}
+        result = _find_clusters(config, per_location, **overrides)
+        panel = cluster_panel(result.clusters, result.world_totals, config.indicators,
+                              period=_period_text(config),
+                              provenance={**dict(nominal.provenance), "reclustered": dict(params)})
+        tag = ",".join(f"{k}={v:g}" for k, v in sorted(params.items()))
+        units = panel.units.with_columns((pl.lit(f"{tag}:") + pl.col("unit_id")).alias("unit_id"))
+        values = panel.values.with_columns(units["unit_id"])
+        return replace(panel, units=units, values=values)
+
+    return factory
 
 
 STAGES: tuple[Stage, ...] = (
