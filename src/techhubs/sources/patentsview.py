@@ -44,6 +44,22 @@ LOCATION_REQUIRED = ("location_id", "latitude", "longitude")
 PATENT_REQUIRED = ("patent_id", "patent_date")
 
 
+def _require_columns(columns: list[str], required: Sequence[str], p: Path) -> None:
+    """Fail with the missing columns; one column holding separators means a wrong delimiter."""
+    missing = [c for c in required if c not in columns]
+    if missing:
+        hint = f"columns found: {', '.join(columns[:10])}"
+        if len(columns) == 1 and ("," in columns[0] or ";" in columns[0]):
+            hint += "; PatentsView tables are tab-separated, this file is not"
+        raise DataError(
+            f"missing required column(s): {', '.join(missing)}",
+            file=p,
+            line=1,
+            key=missing[0],
+            hint=hint,
+        )
+
+
 def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> None:
     """Register ``path`` as a DuckDB view of all-text columns, after checking it."""
     import duckdb
@@ -59,18 +75,7 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
     if not first.strip():
         raise DataError("file is empty (no header line)", file=p, line=1)
     header = [h.strip().strip('"') for h in first.split("\t")]
-    missing = [c for c in required if c not in header]
-    if missing:
-        hint = f"columns found: {', '.join(header[:10])}"
-        if len(header) == 1 and ("," in first or ";" in first):
-            hint += "; PatentsView tables are tab-separated, this file is not"
-        raise DataError(
-            f"missing required column(s): {', '.join(missing)}",
-            file=p,
-            line=1,
-            key=missing[0],
-            hint=hint,
-        )
+    _require_columns(header, required, p)
     source = (
         f"read_csv('{_q(p)}', delim='\t', header=true, quote='\"', escape='\"', "
         "all_varchar=true, compression='auto', sample_size=-1)"
@@ -79,18 +84,7 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
         columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]  # type: ignore[attr-defined]
     except duckdb.Error as exc:
         raise _data_error(exc, p) from exc
-    missing = [c for c in required if c not in columns]
-    if missing:
-        hint = f"columns found: {', '.join(columns[:10])}"
-        if len(columns) == 1 and ("," in columns[0] or ";" in columns[0]):
-            hint += "; PatentsView tables are tab-separated, this file is not"
-        raise DataError(
-            f"missing required column(s): {', '.join(missing)}",
-            file=p,
-            line=1,
-            key=missing[0],
-            hint=hint,
-        )
+    _require_columns(columns, required, p)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}")  # type: ignore[attr-defined]
 
 
