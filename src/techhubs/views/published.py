@@ -6,6 +6,12 @@ unit of the panel being served (:func:`techhubs.compare.resolve_rankings`,
 :func:`~techhubs.compare.resolve_hub`, :func:`~techhubs.compare.match_unit`);
 each fact carries the compare layer's verdict on it
 (:func:`~techhubs.compare.check_claims`). Built once per served panel.
+
+The second half shapes the comparison of the published rankings themselves
+for the API and the dashboard (:func:`published_rankings`,
+:func:`agreement_view`, :func:`consensus_view`, :func:`movers_view`,
+:func:`claims_view`, :func:`resolve_view`): validated arguments, cached
+deterministic answers.
 """
 
 from __future__ import annotations
