@@ -78,9 +78,20 @@ def test_agreement_matches_agreement_table(client):
     # GII 2023 vs 2024: 43/45 agreeing-minus-disagreeing pairs, hand-counted.
     assert body["tau"]["gii-2023"]["gii-2024"] == pytest.approx(43 / 45)
     assert body["common"]["gii-2025"]["gii-2024"] == 8
+    assert body["common"]["gii-2023"]["gii-2023"] == 34  # a list shares all its hubs
+    for row in reference["common"].iter_rows(named=True):
+        for other in RANKINGS:
+            assert body["common"][row["ranking"]][other] == int(row[other])
     assert body["tau"]["article-high-tech-innovative"]["gii-2025"] is None  # unranked
     assert body["unresolved"] == []
     assert [d["ranking"] for d in body["dropped"]] == ["article-top-high-tech-worldwide"]
+
+
+def test_agreement_of_one_list_has_its_diagonal(client):
+    body = client.get("/api/published/agreement?rankings=gii-2024").json()
+    assert body["pairs"] == []
+    assert body["tau"] == {"gii-2024": {"gii-2024": 1.0}}
+    assert body["common"] == {"gii-2024": {"gii-2024": 16}}
 
 
 def test_agreement_subset_p_and_csv(client):
@@ -264,3 +275,13 @@ def test_published_endpoints_are_read_only(client):
                  "/api/published/consensus", "/api/published/movers",
                  "/api/published/claims", "/api/resolve"):
         assert client.post(path).status_code == 405
+
+
+def test_answers_are_cached(client):
+    from techhubs.views import published
+
+    url = "/api/published/consensus?method=schulze&rankings=gii-2023,gii-2024"
+    first = client.get(url).json()
+    hits = published.consensus_view.cache_info().hits
+    assert client.get(url).json() == first
+    assert published.consensus_view.cache_info().hits == hits + 1

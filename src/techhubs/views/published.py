@@ -161,9 +161,18 @@ def published_rankings(ranking: str | None = None, edition: str = "gii-2023"
     return summary, rows
 
 
-def _matrix(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    names = frame["ranking"].to_list()
-    return {row["ranking"]: {n: row[n] for n in names} for row in frame.iter_rows(named=True)}
+def _matrix(frame: pl.DataFrame, names: list[str], diagonal: dict[str, Any],
+            cast: Any = float) -> dict[str, dict[str, Any]]:
+    """``{a: {b: value}}`` over ``names`` in order (NaN -> None); a single list,
+    which has no pair, still gets its diagonal."""
+    rows = {row["ranking"]: row for row in frame.iter_rows(named=True)}
+    out: dict[str, dict[str, Any]] = {}
+    for a in names:
+        out[a] = {}
+        for b in names:
+            value = rows[a].get(b) if a in rows else (diagonal[a] if a == b else None)
+            out[a][b] = None if value is None or value != value else cast(value)
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -180,14 +189,17 @@ def agreement_view(rankings: tuple[str, ...] | None = None, p: float = DEFAULT_P
                             hint="the persistence of RBO, e.g. 0.9")
     _edition(edition)
     result = agreement_table(list(rankings) if rankings else None, p=p, edition=edition)
+    names = [lst.name for lst in result["lists"]]
     return {
         "p": p, "edition": edition,
-        "rankings": [lst.name for lst in result["lists"]],
+        "rankings": names,
         "lists": [{"ranking": lst.name, "ordered": lst.ordered, "n_hubs": len(lst)}
                   for lst in result["lists"]],
         "pairs": result["pairs"],
-        "tau": _matrix(result["tau"]), "rbo": _matrix(result["rbo"]),
-        "common": _matrix(result["common"]),
+        "tau": _matrix(result["tau"], names, dict.fromkeys(names, 1.0)),
+        "rbo": _matrix(result["rbo"], names, dict.fromkeys(names, 1.0)),
+        "common": _matrix(result["common"], names,
+                          {lst.name: len(lst) for lst in result["lists"]}, int),
         "unresolved": result["unresolved"].to_dicts(),
         "dropped": result["dropped"].to_dicts(),
         "method": {"kendall_tau_b": "on the common hubs, from published ranks "
