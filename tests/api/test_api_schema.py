@@ -26,7 +26,9 @@ def test_openapi_document_is_valid():
     paths = set(document["paths"])
     assert {"/api/editions", "/api/methods", "/api/methods/{name}", "/api/rankings",
             "/api/rerank", "/api/units/{unit_id}", "/api/compare", "/api/clusters.geojson",
-            "/api/assignment", "/api/status"} <= paths
+            "/api/assignment", "/api/status", "/api/published/rankings",
+            "/api/published/agreement", "/api/published/consensus", "/api/published/movers",
+            "/api/published/claims", "/api/resolve"} <= paths
     for path, ops in document["paths"].items():
         for op in ops.values():
             assert "200" in op["responses"], path

@@ -257,3 +257,164 @@ class Status(BaseModel):
     version: str
     default_edition: str
     limits: dict[str, int]
+
+
+# ------------------------------------------------------ published rankings
+class PublishedList(BaseModel):
+    ranking: str
+    year: int | None
+    publisher: str
+    title: str
+    ordered: bool = Field(description="ranked (true) or an unranked list (false)")
+    n_names: int
+    n_unresolved: int
+
+
+class PublishedRow(BaseModel):
+    ranking: str
+    year: int | None
+    publisher: str
+    title: str
+    kind: str
+    rank: int | None
+    name_as_published: str
+    note: str
+    hub_key: str = Field(description="the hub's identity across rankings (a unit id of the "
+                         "edition, else gn:<GeoNames id>)")
+    hub_name: str
+    unit_id: str | None
+    resolved: bool
+    confidence: float = Field(description="confidence of the name resolution")
+    method: str
+    match_confidence: float
+    line: int = Field(description="line of the bundled rankings file")
+
+
+class PublishedRankings(BaseModel):
+    edition: str = Field(description="edition whose units give hubs their identity")
+    rankings: list[PublishedList]
+    rows: list[PublishedRow]
+
+
+class AgreementPair(BaseModel):
+    ranking_a: str
+    ranking_b: str
+    n_a: int
+    n_b: int
+    n_common: int = Field(description="hubs in both lists")
+    kendall_tau_b: float | None = Field(description="on the common hubs (null: undefined)")
+    rbo: float | None = Field(description="RBO_ext on the whole lists")
+    p: float
+    common: list[str] = Field(description="hub keys in both lists")
+    note: str | None
+
+
+class AgreementList(BaseModel):
+    ranking: str
+    ordered: bool
+    n_hubs: int
+
+
+class AgreementResponse(BaseModel):
+    p: float
+    edition: str
+    rankings: list[str]
+    lists: list[AgreementList]
+    pairs: list[AgreementPair]
+    tau: dict[str, dict[str, float | None]] = Field(description="Kendall tau-b matrix")
+    rbo: dict[str, dict[str, float | None]] = Field(description="RBO_ext matrix")
+    common: dict[str, dict[str, int | None]] = Field(description="common-hub counts")
+    unresolved: list[dict[str, Any]] = Field(description="names that resolved to no place")
+    dropped: list[dict[str, Any]] = Field(description="rows not compared, with the reason")
+    method: dict[str, str]
+
+
+class ConsensusRow(BaseModel):
+    position: int
+    rank: int = Field(description="competition rank (ties share the best position)")
+    item: str = Field(description="hub key")
+    label: str
+    score: float | None
+    lists_containing: int = Field(description="lists that contain the hub")
+    lists_at_or_above: int = Field(
+        description="ranked lists placing the hub at or above this position")
+
+
+class ConsensusResponse(BaseModel):
+    method: Literal["borda", "schulze", "kemeny"]
+    variant: Literal["exact", "approximation"] | None = Field(
+        description="Kemeny-Young: exact (dynamic programming, up to 10 hubs) or the "
+        "approximation (Borda start + best-insertion local search); null otherwise")
+    description: str
+    n_lists: int
+    rankings: list[str]
+    params: dict[str, Any]
+    options: dict[str, str]
+    edition: str
+    rows: list[ConsensusRow]
+
+
+class MoverRow(BaseModel):
+    hub_key: str
+    name: str
+    rank_before: int | None
+    rank_after: int | None
+    change: int | None = Field(description="earlier rank - later rank (positive: moved up)")
+    source: str = Field(description="where the earlier rank comes from")
+    before: str
+    after: str
+
+
+class MoversResponse(BaseModel):
+    edition: str
+    pairs: list[list[str]]
+    rows: list[MoverRow]
+
+
+class ClaimRow(BaseModel):
+    line: int = Field(description="line of the bundled facts file")
+    place: str
+    fact: str
+    value: str
+    statement: str
+    source_title: str
+    status: Literal["supported", "contradicted", "not checkable"]
+    figures: str = Field(description="the figures the verdict rests on")
+    data: str = Field(description="the data checked")
+    explanation: str
+
+
+class ClaimsResponse(BaseModel):
+    edition: str
+    ranking: str
+    counts: dict[str, int]
+    rows: list[ClaimRow]
+
+
+class ResolvedPlace(BaseModel):
+    geonameid: int
+    name: str
+    country_code: str
+    admin1_code: str | None
+    latitude: float
+    longitude: float
+    population: int | None
+
+
+class ResolveResponse(BaseModel):
+    name_as_given: str
+    places: list[ResolvedPlace]
+    economies: list[str]
+    latitude: float | None
+    longitude: float | None
+    confidence: float
+    explanation: str
+    method: str = Field(description="alias, gazetteer, fuzzy, ... or unresolved")
+    unresolved_parts: list[str]
+    key: str
+    resolved: bool
+    edition: str
+    unit_id: str | None = Field(description="the matched unit of the edition")
+    unit_name: str | None
+    match_confidence: float
+    match_explanation: str

@@ -1,9 +1,11 @@
-// The techhubs dashboard: map, ranking table, what-if weights, hub profiles.
+// The techhubs dashboard: map, ranking table, what-if weights, hub profiles,
+// and the comparison of published rankings (a second tab).
 // Plain ES modules; every view is kept in the address bar (a permalink).
 
 import { getJSON, postJSON, weightsParam } from "./api.js";
 import { drawLegend, drawMap, loadOutline } from "./map.js";
 import { drawCompare, drawProfile } from "./profile.js";
+import { PublishedView } from "./published.js";
 import { drawSliders } from "./sliders.js";
 import { readState, writeState } from "./state.js";
 import { drawTable, visibleRows } from "./table.js";
@@ -106,6 +108,22 @@ function guarded(handler) {
     setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true));
 }
 
+const published = new PublishedView(state, () => writeState(state), (error) =>
+  setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true));
+
+async function showTab(tab) {
+  const name = tab === "published" ? "published" : "hubs";
+  state.tab = name === "hubs" ? null : name;
+  $("hubs-view").hidden = name !== "hubs";
+  $("published-view").hidden = name !== "published";
+  document.body.dataset.tab = name;
+  for (const button of $("tabs").querySelectorAll("button")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === name));
+  }
+  writeState(state);
+  if (name === "published") await published.load();
+}
+
 function scheduleRerank() {
   remember();
   clearTimeout(view.timer);
@@ -175,6 +193,9 @@ async function loadEdition() {
 }
 
 function wire() {
+  for (const button of $("tabs").querySelectorAll("button")) {
+    button.addEventListener("click", guarded(() => showTab(button.dataset.tab)));
+  }
   $("edition").addEventListener("change", guarded(async (event) => {
     Object.assign(state, { edition: event.target.value, method: null, weights: {}, unit: null, compare: null });
     $("profile").hidden = true;
@@ -230,6 +251,7 @@ function wire() {
 
 async function main() {
   wire();
+  const opening = showTab(state.tab);
   const [status, editions, land] = await Promise.all([
     getJSON("/api/status"), getJSON("/api/editions"), loadOutline(),
   ]);
@@ -238,6 +260,7 @@ async function main() {
   view.land = land;
   if (!state.edition) state.edition = status.default_edition;
   await loadEdition();
+  await opening;
   document.body.dataset.ready = "true";
 }
 

@@ -1,7 +1,7 @@
 // The view state lives in the address (query string): every view is a permalink.
 
 const KEYS = ["edition", "method", "weights", "normalisation", "aggregation", "unit",
-  "compare", "q", "economy", "sort", "dir"];
+  "compare", "q", "economy", "sort", "dir", "tab", "agree", "cmethod", "mfrom", "mto", "claims"];
 
 export function readState(search = window.location.search) {
   const params = new URLSearchParams(search);
