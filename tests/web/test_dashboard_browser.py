@@ -7,6 +7,8 @@ import pytest
 
 from techhubs.datasets import load_edition
 
+from ._pages import open_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TOP5 = ["Tokyo–Yokohama", "Shenzhen–Hong Kong–Guangzhou", "Seoul", "Beijing", "Shanghai–Suzhou"]
@@ -20,20 +22,6 @@ def pct_only_names() -> list[str]:
 
 def table_names(page) -> list[str]:
     return page.locator("#ranking tbody td.name").all_inner_texts()
-
-
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    problems: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    return page, problems, requests
 
 
 def test_dashboard_end_to_end(browser, server, artifacts):

@@ -168,7 +168,9 @@ class Component(BaseModel):
     rank_on_item: int | None
 
 
-class PublishedRank(BaseModel):
+class PublishedEntry(BaseModel):
+    """One name as a published list gives it."""
+
     ranking: str
     year: int | None
     publisher: str
@@ -177,6 +179,9 @@ class PublishedRank(BaseModel):
     rank: int | None
     name_as_published: str
     note: str
+
+
+class PublishedRank(PublishedEntry):
     match_confidence: float = Field(description="confidence that the name denotes this unit")
     match_explanation: str
 
@@ -270,15 +275,7 @@ class PublishedList(BaseModel):
     n_unresolved: int
 
 
-class PublishedRow(BaseModel):
-    ranking: str
-    year: int | None
-    publisher: str
-    title: str
-    kind: str
-    rank: int | None
-    name_as_published: str
-    note: str
+class PublishedRow(PublishedEntry):
     hub_key: str = Field(description="the hub's identity across rankings (a unit id of the "
                          "edition, else gn:<GeoNames id>)")
     hub_name: str
