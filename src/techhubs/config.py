@@ -25,7 +25,8 @@ plus one spec per build step. It is read from TOML (see
     [[node]]
     code = "index"            # the root: no parent
 
-    [denominate]  scale = 1e6
+    [denominate]  method = "ratio"     # ratio | none (keep raw values)
+                  scale = 1e6
     [impute]      method = "none"      # none | mean | median | group_mean
     [treat]       method = "none"      # none | winsorise
     [normalise]   method = "minmax"    # see NORMALISATION_METHODS
@@ -37,12 +38,15 @@ the file and the offending key.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from techhubs.errors import MethodologyError
 
@@ -59,6 +63,9 @@ NORMALISATION_METHODS = (
     "none",
 )
 AGGREGATION_METHODS = ("arithmetic", "sum", "geometric", "harmonic", "generalised", "copeland")
+DENOMINATION_METHODS = ("ratio", "none")
+TREATMENT_FALLBACKS = ("log", "log_ct_plus", "log_plus_one", "none")
+RANK_TIES = ("average", "min")
 STEPS = ("denominate", "impute", "treat", "normalise", "aggregate")
 
 
@@ -67,8 +74,11 @@ class DenominationSpec:
     """Divide indicators that name a ``denominator`` by it, times ``scale``.
 
     ``scale = 1e6`` with denominator ``population`` gives "per million inhabitants".
+    ``method = "none"`` keeps the raw values although indicators name a
+    denominator (COINr's build without ``Denominate()``).
     """
 
+    method: str = "ratio"
     scale: float = 1.0
 
 
@@ -80,13 +90,18 @@ class ImputationSpec:
 
 @dataclass(frozen=True)
 class TreatmentSpec:
-    """COINr's outlier rule: winsorise while |skew| >= skew and kurtosis >= kurtosis."""
+    """COINr's outlier rule: winsorise while |skew| >= skew and kurtosis >= kurtosis.
+
+    ``fallback`` when winsorising ``max_points`` is not enough: ``log`` (COINr's
+    ``log_CT``), ``log_ct_plus``, ``log_plus_one`` or ``none`` (see
+    :mod:`techhubs.index._treat`).
+    """
 
     method: str = "none"
     skew: float = 2.0
     kurtosis: float = 3.5
     max_points: int = 5
-    fallback: str = "log"  # "log" or "none" when winsorising max_points is not enough
+    fallback: str = "log"
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,7 @@ class NormalisationSpec:
     mean: float = 0.0  # zscore target mean and sd
     sd: float = 1.0
     scale: float = 100.0  # goalposts / dist2max / share / percentile scale
+    ties: str = "average"  # rank / percentile: tied values share the average or lowest rank
 
 
 @dataclass(frozen=True)
@@ -155,13 +171,23 @@ class Methodology:
         return [n.code for n in self.indicators]
 
     def node(self, code: str) -> Node:
-        for n in self.nodes:
-            if n.code == code:
-                return n
-        raise KeyError(code)
+        return self._by_code[code]
+
+    @functools.cached_property
+    def _by_code(self) -> dict[str, Node]:
+        return {n.code: n for n in self.nodes}
 
     def children(self, code: str) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.parent == code)
+        return self._children.get(code, ())
+
+    @functools.cached_property
+    def _children(self) -> dict[str, tuple[Node, ...]]:
+        # Built once per (immutable) methodology: the tree is walked on every fit.
+        out: dict[str, list[Node]] = {}
+        for n in self.nodes:
+            if n.parent is not None:
+                out.setdefault(n.parent, []).append(n)
+        return {k: tuple(v) for k, v in out.items()}
 
     def aggregation_order(self) -> list[Node]:
         """Aggregate nodes, deepest first (post-order), so children come before parents."""
@@ -201,18 +227,54 @@ class Methodology:
         _validate_steps(out, self.origin)
         return out
 
-    def with_weights(self, weights: Mapping[str, float]) -> Methodology:
-        """A copy with some node weights replaced (keys are node codes)."""
-        unknown = set(weights) - {n.code for n in self.nodes}
-        if unknown:
-            raise MethodologyError(f"unknown node(s) {sorted(unknown)}", key="weights",
-                                   hint=f"nodes: {', '.join(n.code for n in self.nodes)}")
+    def with_weights(self, weights: Mapping[str, Any]) -> Methodology:
+        """A copy with some node weights replaced (keys are node codes).
+
+        The one validation of weights given after the methodology was read
+        (what-if weights of the API and dashboard, Python callers): every key a
+        node below the root, every value a finite number >= 0, and no parent
+        left with children of total weight 0. Errors name ``weights.<code>``.
+        """
+        settable = {n.code for n in self.nodes if n.parent is not None}
+        for code, value in weights.items():
+            if code not in settable:
+                raise MethodologyError(
+                    f"unknown node {code!r}: not an indicator or pillar of {self.name}",
+                    key=f"weights.{code}", hint=f"weights: {', '.join(sorted(settable))}")
+            if (isinstance(value, bool) or not isinstance(value, int | float | np.number)
+                    or not math.isfinite(value) or value < 0):
+                raise MethodologyError(
+                    f"weight of {code!r} must be a finite number >= 0, got {value!r}",
+                    key=f"weights.{code}")
         nodes = tuple(
             replace(n, weight=float(weights[n.code])) if n.code in weights else n
             for n in self.nodes
         )
+        for parent in (n for n in nodes if not n.is_indicator):
+            kids = [k for k in nodes if k.parent == parent.code]
+            if kids and all(k.weight == 0 for k in kids):
+                raise MethodologyError(
+                    f"all weights under {parent.code!r} are 0: nothing left to rank by",
+                    key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
+                    "positive weight")
         out = replace(self, nodes=nodes, weights_sum=None)
         _validate_tree(out.nodes, out.weights_sum, self.origin)
+        return out
+
+    def levels(self) -> dict[str, int]:
+        """Each node's level, counted as COINr does: indicators 1, a parent one above its
+        highest child (pillars 2, sub-indices 3, ... in a balanced tree)."""
+        out: dict[str, int] = {}
+
+        def level(node: Node) -> int:
+            if node.code not in out:
+                kids = self.children(node.code)
+                out[node.code] = 1 if node.is_indicator or not kids else \
+                    1 + max(level(k) for k in kids)
+            return out[node.code]
+
+        for n in self.nodes:
+            level(n)
         return out
 
     def without_indicators(self, codes: set[str]) -> Methodology:
@@ -451,9 +513,9 @@ def _validate_steps(m: Methodology, origin: str) -> None:
     _check_method(m.treat.method, TREATMENT_METHODS, "treat.method", origin)
     _check_method(m.normalise.method, NORMALISATION_METHODS, "normalise.method", origin)
     _check_method(m.aggregate.method, AGGREGATION_METHODS, "aggregate.method", origin)
-    if m.treat.fallback not in ("log", "none"):
-        raise MethodologyError(f"unknown fallback {m.treat.fallback!r}", file=origin,
-                               key="treat.fallback", hint="choose from: log, none")
+    _check_method(m.denominate.method, DENOMINATION_METHODS, "denominate.method", origin)
+    _check_method(m.treat.fallback, TREATMENT_FALLBACKS, "treat.fallback", origin)
+    _check_method(m.normalise.ties, RANK_TIES, "normalise.ties", origin)
     if m.treat.max_points < 0:
         raise MethodologyError("max_points must be >= 0", file=origin, key="treat.max_points")
     if not 0 <= m.aggregate.min_coverage <= 1:

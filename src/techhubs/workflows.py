@@ -65,11 +65,19 @@ def default_method(edition: str | None, data: Any) -> str:
 
 
 def build(edition: str | None = None, data: str | Path | Panel | None = None,
-          method: str | Path | Methodology | None = None) -> Composite:
-    """Fit a :class:`Composite` (the full build, with every intermediate step kept)."""
+          method: str | Path | Methodology | None = None,
+          denominate: bool | None = None) -> Composite:
+    """Fit a :class:`Composite` (the full build, with every intermediate step kept).
+
+    ``denominate`` overrides the methodology's ``[denominate]`` step: True
+    divides indicators by the denominators they name, False keeps raw values.
+    """
     if method is None:
         method = default_method(edition, data)
     methodology = method if isinstance(method, Methodology) else _load_method(method)
+    if denominate is not None:
+        methodology = methodology.with_step("denominate",
+                                            method="ratio" if denominate else "none")
     panel = load_panel(edition, data, methodology)
     return Composite(methodology).fit(panel)
 
@@ -84,15 +92,16 @@ def _load_method(method: str | Path) -> Methodology:
 
 def rank(edition: str | None = None, data: str | Path | Panel | None = None,
          method: str | Path | Methodology | None = None, top: int | None = None,
-         economy: str | None = None) -> Ranking:
+         economy: str | None = None, denominate: bool | None = None) -> Ranking:
     """Rank an edition or a data file with a methodology (preset name or TOML file)."""
-    return build(edition, data, method).ranking_.filter_economy(economy).top(top)
+    return build(edition, data, method, denominate).ranking_.filter_economy(economy).top(top)
 
 
 def explain(unit: str, edition: str | None = None, data: str | Path | Panel | None = None,
-            method: str | Path | Methodology | None = None) -> Explanation:
+            method: str | Path | Methodology | None = None,
+            denominate: bool | None = None) -> Explanation:
     """Score decomposition, strengths/weaknesses and gaps for one unit."""
-    return _explain(build(edition, data, method), unit)
+    return _explain(build(edition, data, method, denominate), unit)
 
 
 def editions() -> list[dict[str, Any]]:
@@ -106,7 +115,7 @@ def methods() -> list[dict[str, str]]:
 def rank_intervals(edition: str | None = None, data: str | Path | Panel | None = None,
                    method: str | Path | Methodology | None = None, spec: Any = None,
                    runs: int = 1000, seed: int | None = 0, progress: Any = None,
-                   weights: float | None = None) -> Any:
+                   weights: float | None = None, denominate: bool | None = None) -> Any:
     """Monte Carlo rank intervals (:class:`techhubs.robustness.IntervalResult`).
 
     The uncertainty is ``spec``, else the methodology's ``[uncertainty]``
@@ -116,7 +125,7 @@ def rank_intervals(edition: str | None = None, data: str | Path | Panel | None =
     from techhubs.robustness import rank_intervals as _rank_intervals
     from techhubs.robustness import resolve_spec
 
-    composite = build(edition, data, method)
+    composite = build(edition, data, method, denominate)
     s = resolve_spec(composite.methodology_, spec,
                      {"weights": weights} if weights is not None else None)
     return _rank_intervals(composite, s, runs=runs, seed=seed, progress=progress)
@@ -125,12 +134,13 @@ def rank_intervals(edition: str | None = None, data: str | Path | Panel | None =
 def robustness(edition: str | None = None, data: str | Path | Panel | None = None,
                method: str | Path | Methodology | None = None,
                overrides: dict[str, Any] | None = None, runs: int = 1000,
-               seed: int | None = 0, sobol: bool = False, progress: Any = None) -> Any:
+               seed: int | None = 0, sobol: bool = False, progress: Any = None,
+               denominate: bool | None = None) -> Any:
     """Rank intervals and, with ``sobol=True``, Sobol indices
     (:class:`techhubs.robustness.RobustnessReport`). ``overrides`` are
     ``[uncertainty]`` keys replacing the methodology's own."""
     from techhubs.robustness import robustness_report
 
-    composite = build(edition, data, method)
+    composite = build(edition, data, method, denominate)
     return robustness_report(composite, overrides=overrides, runs=runs, seed=seed,
                              sobol=sobol, progress=progress)

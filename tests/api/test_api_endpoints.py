@@ -144,7 +144,9 @@ def _rebuild_ranks(client, **steps) -> dict[str, int]:
     base = Composite(methodology_from_dict(synthetic_methodology(23))).fit(
         synthetic_panel(60, 23))
     variant = base.rebuild(**steps) if steps else base
-    return dict(zip(variant.panel_.unit_ids, variant.rank_.astype(int).tolist(), strict=True))
+    # a fit from the raw panel, not the rebuild's reuse of cached steps
+    fresh = Composite(variant.methodology_).fit(base.panel_)
+    return dict(zip(fresh.panel_.unit_ids, fresh.rank_.astype(int).tolist(), strict=True))
 
 
 @pytest.mark.parametrize("case", [
@@ -219,6 +221,24 @@ def test_unit_profile(client):
     assert by_name["unit_id"] == "seoul"
     csv = client.get("/api/units/seoul?format=csv")
     assert pl.read_csv(io.BytesIO(csv.content))["code"].to_list() == codes
+
+
+def test_unit_profile_follows_the_what_if(client):
+    """The profile of the ranking on screen: with what-if weights, the unit's rank and
+    score are the what-if's (as the table shows), not the method's own."""
+    what_if = client.post("/api/rerank", json={"weights": {"scientific_publications": 0}}
+                          ).json()
+    row = next(r for r in what_if["rows"] if r["unit_id"] == "beijing")
+    profile = client.get("/api/units/beijing?weights=scientific_publications:0").json()
+    assert (profile["rank"], profile["score"]) == (row["rank"], pytest.approx(row["score"]))
+    assert profile["weights"]["scientific_publications"] == 0
+    own = client.get("/api/units/beijing").json()
+    assert own["rank"] == 4 and profile["rank"] == pct_only_order().index("beijing") + 1
+    pair = client.get("/api/compare?a=beijing&b=seoul&weights=scientific_publications:0"
+                      ).json()
+    assert pair["a"]["rank"] == profile["rank"]
+    bad = client.get("/api/units/beijing?weights=nope:1")
+    assert bad.status_code == 422 and bad.json()["key"] == "weights.nope"
 
 
 def test_unit_profile_published_name_with_state(client):

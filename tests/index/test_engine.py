@@ -238,4 +238,10 @@ def test_treatment_falls_back_to_log() -> None:
     assert abs(skew(v, bias=False)) >= 2 and kurtosis(v, bias=False) >= 3.5
     out, action, points = treat_column(v, 2.0, 3.5, 2, "log")
     assert action == "log" and points == 0
+    # COINr's log_CT: log(x - min + 0.01 (max - min))
+    np.testing.assert_allclose(out, np.log(v - v.min() + 0.01 * (v.max() - v.min())))
+    out, action, _ = treat_column(v, 2.0, 3.5, 2, "log_plus_one")
+    assert action == "log_plus_one"
     np.testing.assert_allclose(out, np.log(v - v.min() + 1))
+    out, action, _ = treat_column(-v, 2.0, 3.5, 2, "log_plus_one")  # negative skew: mirrored
+    np.testing.assert_allclose(out, -np.log((-v).max() + v + 1))

@@ -72,6 +72,14 @@ def test_from_methodology_reads_the_uncertainty_table() -> None:
     ({"clustering": {"radius": [1, 2]}}, "unknown clustering parameter",
      "uncertainty.clustering.radius"),
     ({"wieghts": 0.2}, "unknown key", "uncertainty.wieghts"),
+    ({"weights": {"levels": [2, 3]}}, "need noise", "uncertainty.weights.noise"),
+    ({"weights": {"levels": [0], "noise": 0.2}}, "tree level", "uncertainty.weights.levels[0]"),
+    ({"weights": {"levels": [2, 2], "noise": 0.2}}, "listed twice", "uncertainty.weights.levels"),
+    ({"weights": {"levels": [2, 3], "noise": [0.1]}}, "noise has 1 values",
+     "uncertainty.weights.noise"),
+    ({"weights": {"levels": [2], "noise": 1.5}}, "would allow weights", "uncertainty.weights.noise"),
+    ({"weights": {"levels": [2], "noise": 0.2, "scope": 1}}, "unknown key",
+     "uncertainty.weights.scope"),
 ])
 def test_invalid_specs_are_clear_errors(raw: dict[str, object], message: str, key: str) -> None:
     with pytest.raises(MethodologyError, match=message) as info:
@@ -123,3 +131,13 @@ def test_sobol_with_too_few_runs_is_a_clear_error() -> None:
     assert "--runs" in (info.value.hint or "")
     with pytest.raises(TechhubsError, match="power of two"):
         sensitivity(panel, UncertaintySpec(weights=0.25), base_n=48, method="gii-clusters")
+
+
+def test_weights_by_level_round_trip_and_per_level_noise() -> None:
+    spec = UncertaintySpec.from_dict({"weights": {"levels": [3, 2], "noise": [0.1, 0.3]}})
+    assert spec.weight_levels == {3: 0.1, 2: 0.3}
+    assert spec.to_dict()["weights"] == {"levels": [2, 3], "noise": [0.3, 0.1]}
+    assert UncertaintySpec.from_dict(spec.to_dict()).weight_levels == spec.weight_levels
+    same = UncertaintySpec.from_dict({"weights": {"levels": [2, 3], "noise": 0.25}})
+    assert same.to_dict()["weights"] == {"levels": [2, 3], "noise": 0.25}
+    assert not same.is_empty

@@ -64,7 +64,15 @@ from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.index.explain import explain
 from techhubs.views import intervals as _intervals
 from techhubs.views import published as _published
-from techhubs.views.sources import Fitted, Source, Store, edition_sources, rerank, results_source
+from techhubs.views.sources import (
+    Fitted,
+    Source,
+    Store,
+    edition_sources,
+    effective_weights,
+    results_source,
+    what_if,
+)
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,8 @@ def _filename(*parts: str | None) -> str:
 
 EditionQ = Annotated[str | None, Query(max_length=100, description="edition or results name")]
 MethodQ = Annotated[str | None, Query(max_length=100, description="method name")]
+WeightsQ = Annotated[str | None, Query(max_length=4000, description=(
+    "what-if weights, code:w pairs, comma-separated"))]
 FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
 RankingsQ = Annotated[str | None, Query(
     max_length=2000, description="published ranking ids, comma-separated (default: all; "
@@ -429,19 +439,10 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         ranking = fitted.composite.ranking_
         table = ranking.table
         applied = parse_weights(weights)
-        what_if = bool(applied or normalisation or aggregation)
-        if what_if:
-            result = rerank(fitted, applied, normalisation, aggregation)
-            order = {uid: i for i, uid in enumerate(fitted.panel.unit_ids)}
-            idx = [order[u] for u in table["unit_id"].to_list()]
-            updates = [pl.Series("rank", result.rank[idx].astype(np.int64)),
-                       pl.Series("score", result.score[idx])]
-            for j, code in enumerate(fitted.codes):
-                updates.append(pl.Series(f"{code}__norm", result.normalised[idx, j]))
-            for node in ranking.nodes:
-                updates.append(pl.Series(f"{node}__score", result.node_scores[node][idx]))
-            table = table.with_columns(updates).drop("change", strict=False)
-            table = table.sort(["rank", "unit_id"])
+        changed = bool(applied or normalisation or aggregation)
+        if changed:
+            ranking = what_if(fitted, applied, normalisation, aggregation).ranking_
+            table = ranking.table.drop("change", strict=False)
         n_units = table.height
         if economy:
             table = table.filter(pl.col("economies").list.contains(economy))
@@ -449,7 +450,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             table = table.filter(pl.col("rank") <= top)
         name = _filename(fitted.source, fitted.method, economy, f"top{top}" if top else None)
         provenance = dict(ranking.provenance)
-        if what_if:
+        if changed:
             provenance["what_if"] = {"weights": applied, "normalisation": normalisation,
                                      "aggregation": aggregation}
         if fmt != "json":
@@ -494,17 +495,17 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     # ------------------------------------------------------------- rerank
     def post_rerank(body: Any, format: FormatQ = "json") -> Response:
         fitted = store.fitted(body.edition, body.method)
-        result = rerank(fitted, body.weights, body.normalisation, body.aggregation)
+        result = what_if(fitted, body.weights, body.normalisation, body.aggregation)
         base_rank = fitted.composite.rank_
         panel = fitted.panel
         units = panel.units
         columns: dict[str, Any] = {
-            "rank": result.rank.astype(np.int64),
+            "rank": result.rank_.astype(np.int64),
             "base_rank": base_rank.astype(np.int64),
             "unit_id": panel.unit_ids,
             "name": units["name"],
             "economies": units["economies"],
-            "score": result.score,
+            "score": result.score_,
             "latitude": units["latitude"] if "latitude" in units.columns else None,
             "longitude": units["longitude"] if "longitude" in units.columns else None,
         }
@@ -524,10 +525,12 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         if format != "json":
             return table_response(table, format, _filename(fitted.source, fitted.method,
                                                            "whatif"))
+        m = result.methodology_
         return json_table_response({
             "edition": fitted.source, "method": fitted.method,
-            "normalisation": result.normalisation, "aggregation": result.aggregation,
-            "weights": result.weights, "n_units": panel.n_units, "intervals": info}, table)
+            "normalisation": m.normalise.method, "aggregation": m.aggregate.method,
+            "weights": effective_weights(result), "n_units": panel.n_units,
+            "intervals": info}, table)
 
     # The body model is built for this app's limits: give FastAPI the class itself.
     post_rerank.__annotations__["body"] = RerankBody
@@ -536,11 +539,16 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
 
     # ------------------------------------------------------------ profile
     @functools.lru_cache(maxsize=512)
-    def profile(edition: str, method: str, unit: str) -> dict[str, Any]:
+    def profile(edition: str, method: str, unit: str, weights: str = "",
+                normalisation: str | None = None, aggregation: str | None = None
+                ) -> dict[str, Any]:
         fitted = store.fitted(edition, method)
+        # The profile of the ranking on screen: the what-if composite when weights or
+        # methods were changed, so its score and rank match the table's.
+        composite = what_if(fitted, parse_weights(weights), normalisation, aggregation)
         panel = fitted.panel
         i = panel.unit_index(unit)
-        e = explain(fitted.composite, panel.unit_ids[i])
+        e = explain(composite, panel.unit_ids[i])
         row = panel.units.row(i, named=True)
         members = list(row.get("members") or [])
         return clean({
@@ -551,6 +559,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             "population": row.get("population"), "members": members,
             "components": e.components.to_dicts(), "strengths": e.strengths,
             "weaknesses": e.weaknesses, "above": e.above, "notes": e.notes,
+            "weights": effective_weights(composite),
             "published_ranks": store.published(fitted.source).ranks_of(e.unit_id),
             "facts": store.published(fitted.source).facts_of(e.unit_id),
         })
@@ -562,9 +571,13 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     @app.get("/api/units/{unit_id}", responses=ok(UnitProfile), tags=["units"],
              summary="A hub's profile: decomposition, strengths, members, published ranks")
     def get_unit(unit_id: Annotated[str, PathParam(max_length=200)], edition: EditionQ = None,
-                 method: MethodQ = None, format: FormatQ = "json") -> Response:
+                 method: MethodQ = None, weights: WeightsQ = None,
+                 normalisation: Annotated[Normalisation | None, Query()] = None,
+                 aggregation: Annotated[Aggregation | None, Query()] = None,
+                 format: FormatQ = "json") -> Response:
         src, meth = resolve(edition, method)
-        data = profile(src, meth, unit_id)
+        data = profile(src, meth, unit_id, weights_text(parse_weights(weights)),
+                       normalisation or None, aggregation or None)
         if format != "json":
             return table_response(rows_table(data["components"]), format,
                                   _filename(src, meth, data["unit_id"]))
@@ -575,9 +588,13 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     def get_compare(a: Annotated[str, Query(min_length=1, max_length=200)],
                     b: Annotated[str, Query(min_length=1, max_length=200)],
                     edition: EditionQ = None, method: MethodQ = None,
+                    weights: WeightsQ = None,
+                    normalisation: Annotated[Normalisation | None, Query()] = None,
+                    aggregation: Annotated[Aggregation | None, Query()] = None,
                     format: FormatQ = "json") -> Response:
         src, meth = resolve(edition, method)
-        pa, pb = profile(src, meth, a), profile(src, meth, b)
+        what = (weights_text(parse_weights(weights)), normalisation or None, aggregation or None)
+        pa, pb = profile(src, meth, a, *what), profile(src, meth, b, *what)
         by_code = {c["code"]: c for c in pb["components"]}
         rows = []
         for ca in pa["components"]:

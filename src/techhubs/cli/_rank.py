@@ -18,6 +18,14 @@ from techhubs.errors import TechhubsError
 from techhubs.index.ranking import FORMATS, Ranking
 
 
+def rank_span(lo: float, hi: float) -> str:
+    """A rank interval as text: ``3``, ``3–4`` or, for interpolated quantiles, ``3.4–5``."""
+    def one(v: float) -> str:
+        return f"{round(float(v), 2):g}"
+
+    return one(lo) if lo == hi else f"{one(lo)}–{one(hi)}"
+
+
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -60,8 +68,7 @@ def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
                      f"[red]▼{-change}[/]" if change < 0 else "=")
             cells += [_fmt(row["previous_rank"]), arrow]
         if p_top is not None:
-            lo, hi = row["rank_p05"], row["rank_p95"]
-            cells += [str(lo) if lo == hi else f"{lo}–{hi}", f"{row[p_top]:.0%}"]
+            cells += [rank_span(row["rank_p05"], row["rank_p95"]), f"{row[p_top]:.0%}"]
         table.add_row(*cells)
     return table
 
@@ -95,14 +102,20 @@ data_option = click.option("--data", "-d", type=click.Path(path_type=Path), meta
                            help="Panel data file (CSV/TSV/Parquet: unit_id, name, economies, "
                                 "indicator columns).")
 method_option = click.option("--method", "-m", metavar="PRESET|FILE",
-                             help="Methodology preset (see `techhubs methods`) or TOML file. "
-                                  "Default: the edition's own method.")
+                             help="Methodology preset (see `techhubs methods`), TOML file or "
+                                  "COINr iMeta CSV. Default: the edition's own method.")
+denominate_option = click.option(
+    "--denominate/--no-denominate", default=None,
+    help="Divide indicators by the denominators the methodology names (e.g. an iMeta "
+         "Denominator column), or keep raw values. Default: the methodology's [denominate] "
+         "step (an iMeta table: raw values, as COINr's default build).")
 
 
 @click.command()
 @edition_option
 @data_option
 @method_option
+@denominate_option
 @click.option("--top", "-n", type=int, metavar="N", help="Show the top N units only.")
 @click.option("--economy", metavar="ISO2", help="Only units in this economy (e.g. US).")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
@@ -118,9 +131,10 @@ method_option = click.option("--method", "-m", metavar="PRESET|FILE",
 @click.option("--weight-uncertainty", type=float, metavar="X",
               help="Weights +-X for --intervals (default: the methodology's [uncertainty] "
                    "table, else 0.25).")
-def rank(edition: str | None, data: Path | None, method: str | None, top: int | None,
-         economy: str | None, fmt: str, out: Path | None, intervals: bool, runs: int,
-         seed: int, weight_uncertainty: float | None) -> None:
+def rank(edition: str | None, data: Path | None, method: str | None,
+         denominate: bool | None, top: int | None, economy: str | None, fmt: str,
+         out: Path | None, intervals: bool, runs: int, seed: int,
+         weight_uncertainty: float | None) -> None:
     """Rank hubs: a bundled edition or your data, with a methodology.
 
     With no options, ranks the published GII 2023 S&T clusters with the GII
@@ -132,16 +146,17 @@ def rank(edition: str | None, data: Path | None, method: str | None, top: int | 
       techhubs rank
       techhubs rank --top 10 --format csv
       techhubs rank --data cities.csv --method my_index.toml --out ranking.parquet
+      techhubs rank --data asem_iData.csv --method asem_iMeta.csv   # COINr
       techhubs rank --intervals --runs 5000 --weight-uncertainty 0.25
     """
     ranking = workflows.rank(edition=edition, data=data, method=method, top=top,
-                             economy=economy)
+                             economy=economy, denominate=denominate)
     if intervals:
         from techhubs.robustness import with_intervals
 
         ranking = with_intervals(ranking, workflows.rank_intervals(
             edition=edition, data=data, method=method, runs=runs, seed=seed,
-            weights=weight_uncertainty))
+            weights=weight_uncertainty, denominate=denominate))
     elif weight_uncertainty is not None:
         raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)
@@ -168,13 +183,35 @@ def editions(fmt: str) -> None:
 @click.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "toml"]),
               default="table", show_default=True)
+@click.option("--from-imeta", "imeta", type=click.Path(path_type=Path), metavar="FILE",
+              help="Read a COINr iMeta table instead of a preset (its default build: raw "
+                   "data, min-max 0-100, arithmetic means); with -f toml, an editable "
+                   "methodology file.")
+@denominate_option
 @click.argument("name", required=False)
-def methods(fmt: str, name: str | None) -> None:
-    """List methodology presets, or print one (`techhubs methods gii-clusters -f toml`)."""
+def methods(fmt: str, imeta: Path | None, denominate: bool | None, name: str | None) -> None:
+    """List methodology presets, or print one (`techhubs methods gii-clusters -f toml`).
+
+    
+    Examples:
+      techhubs methods
+      techhubs methods gii-clusters -f toml > my_method.toml
+      techhubs methods --from-imeta asem_iMeta.csv -f toml > asem.toml
+    """
     from techhubs.config import load_methodology
 
-    if name:
-        m = load_methodology(name)
+    if imeta is not None and name:
+        raise TechhubsError("give a preset NAME or --from-imeta FILE, not both",
+                            key="--from-imeta")
+    if imeta is not None or name:
+        if imeta is not None:
+            from techhubs.index.coinr import methodology_from_imeta
+
+            m = methodology_from_imeta(imeta, denominate=bool(denominate))
+        else:
+            m = load_methodology(str(name))
+            if denominate is not None:
+                m = m.with_step("denominate", method="ratio" if denominate else "none")
         if fmt == "toml":
             click.echo(m.to_toml())
         elif fmt == "json":
@@ -189,8 +226,9 @@ def methods(fmt: str, name: str | None) -> None:
                               str(n.direction) if n.is_indicator else "")
             c = console()
             c.print(table)
-            c.print(f"normalise: {m.normalise.method} · aggregate: {m.aggregate.method} · "
-                    f"impute: {m.impute.method} · treat: {m.treat.method}")
+            c.print(f"denominate: {m.denominate.method} · impute: {m.impute.method} · "
+                    f"treat: {m.treat.method} · normalise: {m.normalise.method} · "
+                    f"aggregate: {m.aggregate.method}")
         return
     items = workflows.methods()
     if fmt == "json":
@@ -210,16 +248,18 @@ def methods(fmt: str, name: str | None) -> None:
 @edition_option
 @data_option
 @method_option
+@denominate_option
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def explain(unit: str, edition: str | None, data: Path | None, method: str | None,
-            fmt: str) -> None:
+            denominate: bool | None, fmt: str) -> None:
     """Why UNIT ranks where it does: score decomposition, strengths, gap to the unit above.
 
     UNIT is a unit id or name ("Seoul", "tokyo-yokohama"); matching ignores
     case, accents and punctuation.
     """
-    e = workflows.explain(unit, edition=edition, data=data, method=method)
+    e = workflows.explain(unit, edition=edition, data=data, method=method,
+                          denominate=denominate)
     if fmt == "json":
         click.echo(json.dumps(e.to_dict(), indent=2, ensure_ascii=False, default=str))
         return

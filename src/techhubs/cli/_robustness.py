@@ -14,7 +14,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from techhubs import workflows
-from techhubs.cli._rank import _fmt, console, data_option, edition_option, method_option
+from techhubs.cli._rank import (
+    _fmt,
+    console,
+    data_option,
+    denominate_option,
+    edition_option,
+    method_option,
+    rank_span,
+)
 from techhubs.robustness.spec import WEIGHT_MODES, WEIGHT_SCOPES
 
 
@@ -43,8 +51,7 @@ def interval_table(result: Any, top: int | None, title: str | None = None) -> Ta
         table.add_column(col, justify="left" if col == "name" else "right", no_wrap=True)
     p_top = f"p_top{result.top}"
     for row in t.iter_rows(named=True):
-        interval = (f"{row['rank_p05']}" if row["rank_p05"] == row["rank_p95"]
-                    else f"{row['rank_p05']}–{row['rank_p95']}")
+        interval = rank_span(row["rank_p05"], row["rank_p95"])
         table.add_row(str(row["nominal_rank"]), row["name"], _fmt(row["median_rank"], 1),
                       interval, f"{row[p_top]:.0%}", f"{row['rank_min']}–{row['rank_max']}")
     return table
@@ -72,6 +79,7 @@ def _split(value: str | None) -> list[str] | None:
 @edition_option
 @data_option
 @method_option
+@denominate_option
 @click.option("--runs", "-r", type=int, default=1000, show_default=True, metavar="N",
               help="Monte Carlo runs (with --sobol: the run budget, N (d+2) with N a power "
                    "of two).")
@@ -80,6 +88,9 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--weights", "-w", type=float, metavar="X",
               help="Indicator weights vary by +-X (relative, e.g. 0.25). Default: the "
                    "methodology's [uncertainty] table, else 0.25.")
+@click.option("--weight-levels", metavar="L1,L2",
+              help="Vary the weights of these tree levels (1 = indicators, 2 = pillars, "
+                   "3 = sub-indices, as COINr) by +-X of --weights (default 0.25).")
 @click.option("--weight-mode", type=click.Choice(WEIGHT_MODES),
               help="uniform +-X, or a Dirichlet around the nominal weights.")
 @click.option("--concentration", type=float, metavar="C",
@@ -102,8 +113,9 @@ def _split(value: str | None) -> list[str] | None:
                    "into DIR.")
 @click.option("--plot", type=click.Choice(["png", "svg", "none"]), default="png",
               show_default=True, help="Plot format for --out.")
-def robustness(edition: str | None, data: Path | None, method: str | None, runs: int,
-               seed: int, weights: float | None, weight_mode: str | None,
+def robustness(edition: str | None, data: Path | None, method: str | None,
+               denominate: bool | None, runs: int, seed: int, weights: float | None,
+               weight_levels: str | None, weight_mode: str | None,
                concentration: float | None, weight_scope: str | None,
                normalisation: str | None, aggregation: str | None, imputation: str | None,
                treatment: str | None, leave_one_out: bool | None, sobol: bool, top: int,
@@ -121,6 +133,8 @@ def robustness(edition: str | None, data: Path | None, method: str | None, runs:
     Examples:
       techhubs robustness                       # GII 2023, weights +-25%
       techhubs robustness --runs 10000 --weights 0.5 --out robustness/
+      techhubs robustness --data asem_iData.csv --method asem_iMeta.csv \\
+          --weight-levels 2,3 --weights 0.25 --runs 500
       techhubs robustness --data my.csv --method my.toml --sobol --runs 4096 \\
           --aggregation arithmetic,geometric --normalisation minmax:low=1,rank
     """
@@ -130,10 +144,14 @@ def robustness(edition: str | None, data: Path | None, method: str | None, runs:
         "aggregation": _split(aggregation), "imputation": _split(imputation),
         "treatment": _split(treatment), "leave_one_out": leave_one_out,
     }
+    if weight_levels is not None:
+        overrides["weights"] = {"levels": _split(weight_levels) or [],
+                                "noise": 0.25 if weights is None else weights}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     from techhubs.robustness import robustness_report, write_report
 
-    composite = workflows.build(edition=edition, data=data, method=method)
+    composite = workflows.build(edition=edition, data=data, method=method,
+                                denominate=denominate)
     with progress_bars("Monte Carlo runs", "Sobol runs") as (mc, sb):
         report = robustness_report(composite, overrides=overrides or None, runs=runs,
                                    seed=seed, sobol=sobol, progress=mc, sobol_progress=sb)

@@ -1,6 +1,22 @@
-"""The composite-index engine: denominate, impute, treat, normalise, weight, aggregate."""
+"""The composite-index engine: denominate, impute, treat, normalise, weight, aggregate.
 
-from techhubs.index.composite import Composite, LogEntry
+Everything that computes a score lives here: a single fit and its what-if
+rebuilds (:class:`Composite`), and batches of weight vectors evaluated at once
+(:func:`batch_scores`, used by :mod:`techhubs.robustness`).
+"""
+
+from techhubs.index._aggregate import rank_descending, rank_rows
+from techhubs.index._batch import batch_scores
+from techhubs.index._treat import TreatmentRecord, skew_kurtosis, treat_column
+from techhubs.index.composite import (
+    Composite,
+    LogEntry,
+    aggregate_tree,
+    fit_methodology,
+    resolve_methodology,
+    reusable_steps,
+    transform,
+)
 from techhubs.index.explain import Explanation, explain
 from techhubs.index.ranking import Ranking
 from techhubs.presets import list_presets, preset_path
@@ -10,7 +26,18 @@ __all__ = [
     "Explanation",
     "LogEntry",
     "Ranking",
+    "TreatmentRecord",
+    "aggregate_tree",
+    "batch_scores",
     "explain",
+    "fit_methodology",
     "list_presets",
     "preset_path",
+    "rank_descending",
+    "rank_rows",
+    "resolve_methodology",
+    "reusable_steps",
+    "skew_kurtosis",
+    "transform",
+    "treat_column",
 ]

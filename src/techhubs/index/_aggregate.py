@@ -34,20 +34,6 @@ def _finish(score: Array, x: Array, w_avail: Array, min_coverage: float) -> Arra
     return np.where(bad, np.nan, score)
 
 
-def arithmetic(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
-    xv, w, _ = _prepare(x, weights)
-    wsum = w.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = (xv * w).sum(axis=-1) / wsum
-    return _finish(score, x, w, min_coverage)
-
-
-def weighted_sum(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
-    """Weighted sum (the GII adds the shares of the world totals)."""
-    xv, w, _ = _prepare(x, weights)
-    return _finish((xv * w).sum(axis=-1), x, w, min_coverage)
-
-
 def _check_positive(x: Array, method: str) -> None:
     if np.nanmin(x, initial=np.inf) <= 0:
         raise ComputationError(
@@ -57,38 +43,45 @@ def _check_positive(x: Array, method: str) -> None:
         )
 
 
-def geometric(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
-    _check_positive(x, "geometric")
+def power_mean(x: Array, weights: Array, method: str, p: float = 1.0,
+               min_coverage: float = 0.0) -> Array:
+    """Weighted quasi-arithmetic mean ``f^-1(sum w f(x) / sum w)`` over the available
+    children (``sum``: the weighted sum ``sum w x``); see :func:`power_transform`."""
+    if method == "generalised" and p == 0:
+        method = "geometric"
+    if needs_positive(method, p):
+        _check_positive(x, method if method != "generalised" else f"generalised (p={p:g})")
     xv, w, avail = _prepare(x, weights)
-    wsum = w.sum(axis=-1)
+    f = np.where(avail, power_transform(np.where(avail, xv, 1.0), method, p), 0.0)
+    num = (f * w).sum(axis=-1)
+    if method == "sum":
+        return _finish(num, x, w, min_coverage)
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.where(avail, np.log(np.where(avail, xv, 1.0)), 0.0)
-        score = np.exp((logs * w).sum(axis=-1) / wsum)
-    return _finish(score, x, w, min_coverage)
+        mean = num / w.sum(axis=-1)
+    return _finish(power_inverse(np.asarray(mean, dtype=np.float64), method, p), x, w,
+                   min_coverage)
+
+
+def arithmetic(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
+    return power_mean(x, weights, "arithmetic", 1.0, min_coverage)
+
+
+def weighted_sum(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
+    """Weighted sum (the GII adds the shares of the world totals)."""
+    return power_mean(x, weights, "sum", 1.0, min_coverage)
+
+
+def geometric(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
+    return power_mean(x, weights, "geometric", 0.0, min_coverage)
 
 
 def harmonic(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
-    _check_positive(x, "harmonic")
-    xv, w, avail = _prepare(x, weights)
-    wsum = w.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv = np.where(avail, 1.0 / np.where(avail, xv, 1.0), 0.0)
-        score = wsum / (inv * w).sum(axis=-1)
-    return _finish(score, x, w, min_coverage)
+    return power_mean(x, weights, "harmonic", -1.0, min_coverage)
 
 
 def generalised(x: Array, weights: Array, p: float, min_coverage: float = 0.0) -> Array:
     """Weighted power mean: (sum w x^p / sum w)^(1/p); p=1 arithmetic, 0 geometric, -1 harmonic."""
-    if p == 0:
-        return geometric(x, weights, min_coverage)
-    if p < 0 or not float(p).is_integer():
-        _check_positive(x, f"generalised (p={p:g})")
-    xv, w, avail = _prepare(x, weights)
-    wsum = w.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        powered = np.where(avail, np.power(np.where(avail, xv, 1.0), p), 0.0)
-        score = np.power((powered * w).sum(axis=-1) / wsum, 1.0 / p)
-    return _finish(score, x, w, min_coverage)
+    return power_mean(x, weights, "generalised", p, min_coverage)
 
 
 def copeland(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
@@ -122,25 +115,70 @@ def copeland(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
 
 def aggregate(x: Array, weights: Array, method: str, p: float = 1.0,
               min_coverage: float = 0.0) -> Array:
-    if method == "arithmetic":
-        return arithmetic(x, weights, min_coverage)
-    if method == "sum":
-        return weighted_sum(x, weights, min_coverage)
-    if method == "geometric":
-        return geometric(x, weights, min_coverage)
-    if method == "harmonic":
-        return harmonic(x, weights, min_coverage)
-    if method == "generalised":
-        return generalised(x, weights, p, min_coverage)
+    """Scores ``(..., n_units)`` of a parent from its children ``x`` (``(..., n_units, k)``)."""
     if method == "copeland":
         return copeland(x, weights, min_coverage)
+    if method in ("arithmetic", "sum", "geometric", "harmonic", "generalised"):
+        return power_mean(x, weights, method, p, min_coverage)
     raise ValueError(f"unknown aggregation {method!r}")
 
 
-def rank_descending(score: Array) -> Array:
-    """Competition ranks (1 = highest score, ties share the best rank); NaN ranks last."""
-    from scipy.stats import rankdata
+def power_transform(x: Array, method: str, p: float = 1.0) -> Array:
+    """The transform ``f`` of a quasi-arithmetic mean ``f^-1(sum w f(x) / sum w)``.
 
-    filled = np.where(np.isnan(score), -np.inf, score)
-    ranks = rankdata(-filled, method="min", axis=-1).astype(np.float64)
+    The single definition of the power-mean family, shared with the batched
+    evaluator: identity (arithmetic, sum), log (geometric, generalised p=0),
+    reciprocal (harmonic), ``x^p`` (generalised).
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if method in ("arithmetic", "sum"):
+            return x
+        if method == "geometric" or (method == "generalised" and p == 0):
+            return np.log(x)
+        if method == "harmonic":
+            return 1.0 / x
+        return np.power(x, p)
+
+
+def power_inverse(mean: Array, method: str, p: float = 1.0) -> Array:
+    """``f^-1`` of :func:`power_transform` (``mean`` may be overwritten)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if method in ("arithmetic", "sum"):
+            return mean
+        if method == "geometric" or (method == "generalised" and p == 0):
+            return np.exp(mean, out=mean)
+        if method == "harmonic":
+            return np.divide(1.0, mean, out=mean)
+        return np.power(mean, 1.0 / p, out=mean)
+
+
+def needs_positive(method: str, p: float = 1.0) -> bool:
+    """Whether a mean is defined only for positive values."""
+    if method in ("geometric", "harmonic"):
+        return True
+    return method == "generalised" and (p <= 0 or not float(p).is_integer())
+
+
+def rank_rows(score: Array) -> NDArray[np.int32]:
+    """Competition ranks along the last axis (1 = highest; ties share the best rank; NaN last).
+
+    One sort and a scatter per row, for any number of leading axes. The sort
+    need not be stable: tied values get the first position of their run
+    whatever their order within it.
+    """
+    key = -np.where(np.isnan(score), -np.inf, score)
+    order = np.argsort(key, axis=-1)
+    s = np.take_along_axis(key, order, axis=-1)
+    n = s.shape[-1]
+    new = np.ones(s.shape, dtype=bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]
+    start = np.where(new, np.arange(1, n + 1, dtype=np.int32), np.int32(0))
+    np.maximum.accumulate(start, axis=-1, out=start)
+    ranks = np.empty(s.shape, dtype=np.int32)
+    np.put_along_axis(ranks, order, start, axis=-1)
     return ranks
+
+
+def rank_descending(score: Array) -> Array:
+    """Competition ranks as floats (1 = highest score, ties share the best rank); NaN last."""
+    return rank_rows(np.asarray(score, dtype=np.float64)).astype(np.float64)

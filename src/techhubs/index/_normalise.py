@@ -47,22 +47,51 @@ def zscore(x: Array, direction: Array, mean: float = 0.0, sd: float = 1.0) -> Ar
     return mean + sd * z
 
 
-def _average_ranks(y: Array) -> Array:
-    """Ascending average ranks (1 = smallest) along axis -2, NaN stays NaN."""
-    from scipy.stats import rankdata
+def tied_ranks(y: Array, ties: str = "average") -> Array:
+    """Ascending ranks (1 = smallest) along axis -2; NaN stays NaN and is not counted.
 
-    ranks = rankdata(np.where(np.isnan(y), np.inf, y), method="average", axis=-2)
+    ``ties = "average"``: tied values share the mean of their positions;
+    ``"min"``: the lowest (R's ``rank(ties.method = "min")``, as COINr's
+    ``n_rank`` and ``n_prank``).
+    """
+    filled = np.where(np.isnan(y), np.inf, y)
+    order = np.argsort(filled, axis=-2, kind="stable")
+    s = np.take_along_axis(filled, order, axis=-2)
+    n = s.shape[-2]
+    shape = [1] * s.ndim
+    shape[-2] = n
+    pos = np.arange(1, n + 1, dtype=np.float64).reshape(shape)
+    new = np.ones(s.shape, dtype=bool)
+    new[..., 1:, :] = s[..., 1:, :] != s[..., :-1, :]
+    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=-2)
+    if ties == "min":
+        value = first
+    elif ties == "average":
+        last_of_group = np.ones(s.shape, dtype=bool)
+        last_of_group[..., :-1, :] = new[..., 1:, :]
+        last = np.flip(np.minimum.accumulate(
+            np.flip(np.where(last_of_group, pos, np.inf), axis=-2), axis=-2), axis=-2)
+        value = (first + last) / 2.0
+    else:
+        raise ComputationError(f"unknown ties rule {ties!r}", key="normalise.ties",
+                               hint="choose from: average, min")
+    ranks = np.empty(s.shape)
+    np.put_along_axis(ranks, order, value, axis=-2)
     return np.where(np.isnan(y), np.nan, ranks)
 
 
-def rank(x: Array, direction: Array) -> Array:
-    """Average ranks, 1 = worst, n = best (ties share the average rank)."""
-    return _average_ranks(_oriented(x, direction))
+def rank(x: Array, direction: Array, ties: str = "average") -> Array:
+    """Ranks, 1 = worst, n = best; ties share the average (or, ``ties="min"``, lowest) rank."""
+    return tied_ranks(_oriented(x, direction), ties)
 
 
-def percentile(x: Array, direction: Array, scale: float = 100.0) -> Array:
-    """Percentile rank: (rank - 1) / (n - 1) * scale over the units with data."""
-    r = _average_ranks(_oriented(x, direction))
+def percentile(x: Array, direction: Array, scale: float = 100.0,
+               ties: str = "average") -> Array:
+    """Percentile rank: (rank - 1) / (n - 1) * scale over the units with data.
+
+    With ``ties="min"`` this is COINr's ``n_prank`` (dplyr's ``percent_rank``).
+    """
+    r = tied_ranks(_oriented(x, direction), ties)
     n = np.sum(~np.isnan(x), axis=-2, keepdims=True).astype(np.float64)
     return np.where(n > 1, (r - 1.0) / np.maximum(n - 1.0, 1.0), 0.5) * scale
 

@@ -5,10 +5,17 @@ unit: ``uCode``, ``uName``, group columns, denominators, indicator columns)
 and ``iMeta`` (one row per indicator, aggregate, group or denominator:
 ``Level, iCode, iName, Direction, Weight, Unit, Target, Denominator, Parent,
 Type``). :func:`methodology_from_imeta` turns ``iMeta`` into a techhubs
-:class:`~techhubs.config.Methodology` (min-max 0-100 and arithmetic means, as
-COINr's default build) and :func:`panel_from_idata` turns ``iData`` into a
-:class:`~techhubs.panel.Panel`, so a COINr example ranks with
+:class:`~techhubs.config.Methodology` and :func:`panel_from_idata` turns
+``iData`` into a :class:`~techhubs.panel.Panel`, so a COINr example ranks with
 ``techhubs rank --data iData.csv --method iMeta.csv``.
+
+The methodology is COINr's default build: raw data (the ``Denominator``
+column is kept on each indicator but not applied, as COINr denominates only
+when ``Denominate()`` is called), min-max to [0, 100], weighted arithmetic
+means with the iMeta weights. ``denominate=True`` (``techhubs rank
+--denominate``) divides by the denominators; any other step can be given as a
+table (``normalise={"method": "zscore"}``), or written out as an editable
+TOML file with ``techhubs methods --from-imeta iMeta.csv -f toml``.
 """
 
 from __future__ import annotations
@@ -41,8 +48,11 @@ def _read(path: str | Path) -> pl.DataFrame:
         raise DataError(f"cannot read file: {exc}", file=path) from exc
 
 
-def methodology_from_imeta(path: str | Path, **steps: dict[str, Any]) -> Methodology:
-    """A methodology from a COINr ``iMeta`` table (steps default to min-max + arithmetic)."""
+def methodology_from_imeta(path: str | Path, denominate: bool = False,
+                           **steps: dict[str, Any]) -> Methodology:
+    """A methodology from a COINr ``iMeta`` table: COINr's default build (raw data,
+    min-max 0-100, arithmetic means); ``denominate=True`` applies the iMeta
+    denominators; ``steps`` replace whole step tables, e.g. ``impute={"method": "mean"}``."""
     meta = _read(path)
     missing = [c for c in ("iCode", "Type", "Parent", "Weight") if c not in meta.columns]
     if missing:
@@ -76,6 +86,7 @@ def methodology_from_imeta(path: str | Path, **steps: dict[str, Any]) -> Methodo
         "title": f"COINr composite from {Path(path).name}",
         "indicator": indicators,
         "node": nodes,
+        "denominate": {"method": "ratio" if denominate else "none"},
         "normalise": {"method": "minmax", "low": 0.0, "high": 100.0},
         "aggregate": {"method": "arithmetic"},
         **steps,

@@ -5,11 +5,18 @@
     raw -> denominated -> imputed -> treated -> normalised -> aggregated
 
 and keeps every intermediate table (``data_``), the scores of every node of the
-tree (``scores_``), the ranking (``ranking_``) and a log of what each step did
-(``log_``). A variant is "change one step, rebuild"::
+tree (``node_scores_``), the ranking (``ranking_``) and a log of what each step
+did (``log_``). A variant is "change one step, regenerate"::
 
     base = Composite("gii-clusters").fit(panel)
     variant = base.rebuild(normalise={"method": "zscore"})
+    what_if = base.rebuild(weights={"pct_applications": 2.0})
+
+``rebuild`` reuses every intermediate table upstream of the first step that
+changed, so a what-if on weights or aggregation costs one pass over the
+normalised matrix. This module, :mod:`._aggregate` and :mod:`._batch` are the
+only code that computes scores: fits, what-ifs (API, dashboard) and batches of
+variants (:mod:`techhubs.robustness`) all come from here.
 """
 
 from __future__ import annotations
@@ -23,12 +30,17 @@ import polars as pl
 from numpy.typing import NDArray
 
 from techhubs._version import __version__
-from techhubs.config import Methodology, Node, load_methodology
+from techhubs.config import STEPS, AggregationSpec, Methodology, Node, load_methodology
 from techhubs.errors import ComputationError, MethodologyError
 from techhubs.index import _aggregate, _impute, _normalise, _treat
+from techhubs.index.ranking import Ranking, ranking_table
 from techhubs.panel import Panel
 
 Array = NDArray[np.float64]
+
+# The matrix each step leaves in ``data_`` (aggregate leaves node scores).
+STEP_DATA = {"denominate": "denominated", "impute": "imputed", "treat": "treated",
+             "normalise": "normalised"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class LogEntry:
 
 
 def resolve_methodology(method: str | Methodology) -> Methodology:
+    """A :class:`Methodology` as given, or loaded by preset name or TOML path."""
     return method if isinstance(method, Methodology) else load_methodology(method)
 
 
@@ -67,14 +80,34 @@ def fit_methodology(methodology: Methodology, panel: Panel) -> tuple[Methodology
         log.append(LogEntry("select", "drop-optional", {},
                             {"dropped": [n.code for n in missing],
                              "reason": "optional indicator absent from the data"}))
-    for n in methodology.indicators:
-        if n.denominator and not panel.has(n.denominator):
-            raise MethodologyError(
-                f"denominator {n.denominator!r} of indicator {n.code!r} is not in the data",
-                file=methodology.origin, key=f"indicator ({n.code}).denominator",
-                hint="add a column of that name (e.g. population) to the data",
-            )
+    if methodology.denominate.method != "none":
+        for n in methodology.indicators:
+            if n.denominator and not panel.has(n.denominator):
+                raise MethodologyError(
+                    f"denominator {n.denominator!r} of indicator {n.code!r} is not in the data",
+                    file=methodology.origin, key=f"indicator ({n.code}).denominator",
+                    hint="add a column of that name (e.g. population) to the data, or set "
+                    "[denominate] method = \"none\"",
+                )
     return methodology, log
+
+
+def _leaf_signature(m: Methodology) -> tuple[Any, ...]:
+    """What the matrices depend on in the tree: the indicators and their settings."""
+    return tuple((n.code, n.direction, n.denominator, n.goalposts, n.world_total)
+                 for n in m.indicators)
+
+
+def reusable_steps(old: Methodology, new: Methodology) -> list[str]:
+    """The leading steps whose output ``new`` can take from a fit of ``old`` on one panel."""
+    if _leaf_signature(old) != _leaf_signature(new):
+        return []
+    same = []
+    for step in STEPS:
+        if step == "aggregate" or getattr(old, step) != getattr(new, step):
+            break
+        same.append(step)
+    return same
 
 
 class Composite:
@@ -92,63 +125,91 @@ class Composite:
     panel_ : the input panel
     data_ : dict step -> (n_units, n_indicators) array, for
         ``raw, denominated, imputed, treated, normalised``
+    node_scores_ : dict node code -> (n_units,) scores, every node of the tree
+    score_, rank_ : the index score and competition rank of every unit
     scores_ : polars DataFrame, ``unit_id`` + one column per node of the tree
     ranking_ : :class:`~techhubs.index.ranking.Ranking`
     log_ : list of :class:`LogEntry`
+
+    Examples
+    --------
+    >>> from techhubs import Composite, load_edition
+    >>> coin = Composite("gii-clusters").fit(load_edition("gii-2023"))
+    >>> coin.ranking_.table["name"][0]
+    'Tokyo–Yokohama'
+    >>> coin.rebuild(weights={"scientific_publications": 0}).ranking_.table["name"][0]
+    'Tokyo–Yokohama'
     """
+
+    methodology_: Methodology
+    panel_: Panel
+    data_: dict[str, Array]
+    node_scores_: dict[str, Array]
+    log_: list[LogEntry]
+    score_: Array
+    rank_: Array
 
     def __init__(self, method: str | Methodology = "gii-clusters") -> None:
         self.method = method
 
     # ------------------------------------------------------------------ build
     def fit(self, panel: Panel) -> Composite:
-        methodology, log = fit_methodology(resolve_methodology(self.method), panel)
-        leaves = list(methodology.indicators)
-        codes = [n.code for n in leaves]
-        raw = panel.matrix(codes)
-        data: dict[str, Array] = {"raw": raw}
+        """Run every step on ``panel``; returns ``self``."""
+        return self._fit(resolve_methodology(self.method), panel, None)
 
-        x = _denominate(raw, leaves, panel, methodology, log)
-        data["denominated"] = x
-        x = _impute_step(x, panel, methodology, log)
-        data["imputed"] = x
-        x = _treat_step(x, codes, methodology, log)
-        data["treated"] = x
-        x = _normalise_step(x, leaves, panel, methodology, log)
-        data["normalised"] = x
-        node_scores = _aggregate_tree(x, codes, methodology, log)
-
+    def _fit(self, resolved: Methodology, panel: Panel, base: Composite | None) -> Composite:
+        methodology, log = fit_methodology(resolved, panel)
+        reuse: list[str] = []
+        if base is not None and base.panel_ is panel:
+            reuse = reusable_steps(base.methodology_, methodology)
+            log = [e for e in base.log_ if e.step == "select"] + log
         self.methodology_ = methodology
         self.panel_ = panel
-        self.data_ = data
-        self.node_scores_ = node_scores
+        self.data_ = transform(panel, methodology, log, reuse=base, reuse_steps=reuse)
+        self.node_scores_ = aggregate_step(self.data_["normalised"], methodology, log)
         self.log_ = log
-        root = methodology.root.code
-        self.score_ = node_scores[root]
+        self.score_ = self.node_scores_[methodology.root.code]
         self.rank_ = _aggregate.rank_descending(self.score_)
-        self.scores_ = pl.DataFrame(
-            {"unit_id": panel.unit_ids, **{k: v for k, v in node_scores.items()}}
-        )
-        from techhubs.index.ranking import Ranking
-
-        self.ranking_ = Ranking.from_composite(self)
+        self.__dict__.pop("_ranking", None)
         return self
 
     def rebuild(self, **steps: Mapping[str, Any]) -> Composite:
         """Refit with some steps changed, e.g. ``rebuild(aggregate={"method": "geometric"})``.
 
-        A ``weights={"code": w}`` entry replaces node weights.
+        The changes apply to the tree as fitted (``methodology_``: optional
+        indicators the panel lacks are gone). A ``weights={"code": w}`` entry
+        replaces node weights (validated by
+        :meth:`~techhubs.config.Methodology.with_weights`). Intermediate tables
+        upstream of the first changed step are reused, not recomputed.
         """
         self._check_fitted()
-        methodology = resolve_methodology(self.method)
+        methodology = self.methodology_
         for step, changes in steps.items():
             if step == "weights":
-                methodology = methodology.with_weights({k: float(v) for k, v in changes.items()})
+                methodology = methodology.with_weights(changes)
             else:
                 methodology = methodology.with_step(step, **changes)
-        return Composite(methodology).fit(self.panel_)
+        return Composite(methodology)._fit(methodology, self.panel_, self)
+
+    @property
+    def scores_(self) -> pl.DataFrame:
+        self._check_fitted()
+        return pl.DataFrame({"unit_id": self.panel_.unit_ids, **self.node_scores_})
+
+    @property
+    def ranking_(self) -> Ranking:
+        self._check_fitted()
+        if "_ranking" not in self.__dict__:
+            m = self.methodology_
+            self._ranking = ranking_table(
+                panel=self.panel_, methodology=m, rank=self.rank_, score=self.score_,
+                raw=self.data_["raw"], normalised=self.data_["normalised"],
+                node_scores=self.node_scores_, provenance=self.provenance(),
+                log=tuple(e.to_dict() for e in self.log_))
+        return self._ranking
 
     def provenance(self) -> dict[str, Any]:
+        """Panel provenance plus the methodology and every step's parameters."""
         self._check_fitted()
         m = self.methodology_
         return {
@@ -156,13 +217,7 @@ class Composite:
             "methodology": m.name,
             "methodology_origin": m.origin,
             "techhubs": __version__,
-            "steps": {
-                "denominate": m.denominate.__dict__,
-                "impute": m.impute.__dict__,
-                "treat": m.treat.__dict__,
-                "normalise": m.normalise.__dict__,
-                "aggregate": m.aggregate.__dict__,
-            },
+            "steps": {step: dict(getattr(m, step).__dict__) for step in STEPS},
         }
 
     def _check_fitted(self) -> None:
@@ -171,23 +226,60 @@ class Composite:
 
 
 # ------------------------------------------------------------------- steps
+def transform(panel: Panel, m: Methodology, log: list[LogEntry] | None = None, *,
+              reuse: Composite | None = None, reuse_steps: list[str] | None = None
+              ) -> dict[str, Array]:
+    """The matrices of every step before aggregation: ``raw, denominated, imputed, treated,
+    normalised`` (each ``(n_units, n_indicators)``).
+
+    ``m`` must fit ``panel`` (:func:`fit_methodology`). Steps named in
+    ``reuse_steps`` take their matrix (and log entry) from the fitted ``reuse``.
+    """
+    log = log if log is not None else []
+    leaves = list(m.indicators)
+    codes = [n.code for n in leaves]
+    reused = set(reuse_steps or [])
+    old_log = {e.step: e for e in reuse.log_} if reuse is not None else {}
+    data: dict[str, Array] = {
+        "raw": reuse.data_["raw"] if reuse is not None and reused else panel.matrix(codes)}
+    x = data["raw"]
+    for step in STEPS[:-1]:
+        if step in reused and reuse is not None:
+            x = reuse.data_[STEP_DATA[step]]
+            log.append(old_log[step])
+        elif step == "denominate":
+            x = _denominate(x, leaves, panel, m, log)
+        elif step == "impute":
+            x = _impute_step(x, panel, m, log)
+        elif step == "treat":
+            x = _treat_step(x, codes, m, log)
+        else:
+            x = _normalise_step(x, leaves, panel, m, log)
+        data[STEP_DATA[step]] = x
+    return data
+
+
 def _denominate(raw: Array, leaves: list[Node], panel: Panel, m: Methodology,
                 log: list[LogEntry]) -> Array:
+    named = {n.code: n.denominator for n in leaves if n.denominator}
+    if m.denominate.method == "none" or not named:
+        log.append(LogEntry("denominate", "none", {"scale": m.denominate.scale},
+                            {"indicators": named}))
+        return raw
     x = raw.copy()
-    done = []
     for j, node in enumerate(leaves):
         if node.denominator:
             denom = panel.column(node.denominator)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 x[:, j] = np.where(denom > 0, raw[:, j] / (denom / m.denominate.scale), np.nan)
-            done.append(node.code)
-    log.append(LogEntry("denominate", "ratio" if done else "none",
-                        {"scale": m.denominate.scale},
-                        {"indicators": {n.code: n.denominator for n in leaves if n.denominator}}))
+    log.append(LogEntry("denominate", "ratio", {"scale": m.denominate.scale},
+                        {"indicators": named}))
     return x
 
 
 def unit_groups(panel: Panel, group: str) -> NDArray[np.int64]:
+    """Each unit's group index, from a text column of the units (``economy``: the first
+    listed economy)."""
     if group == "economy":
         labels = [e[0] if e else "" for e in panel.units["economies"].to_list()]
     elif group in panel.units.columns:
@@ -224,6 +316,7 @@ def _treat_step(x: Array, codes: list[str], m: Methodology, log: list[LogEntry])
 
 
 def world_totals(leaves: list[Node], panel: Panel, m: Methodology) -> Array:
+    """The world total of every indicator (methodology first, then the panel's metadata)."""
     totals = []
     for node in leaves:
         total = node.world_total or panel.world_total(node.code)
@@ -237,20 +330,19 @@ def world_totals(leaves: list[Node], panel: Panel, m: Methodology) -> Array:
     return np.asarray(totals)
 
 
-def normalise(x: Array, leaves: list[Node], panel: Panel, m: Methodology,
-              method: str | None = None) -> Array:
-    """Apply the methodology's normalisation (or ``method``) to ``(..., n_units, k)``."""
+def normalise(x: Array, leaves: list[Node], panel: Panel, m: Methodology) -> Array:
+    """Apply the methodology's normalisation to ``(..., n_units, k)``."""
     spec = m.normalise
-    method = method or spec.method
+    method = spec.method
     direction = np.asarray([n.direction for n in leaves], dtype=np.float64)
     if method == "minmax":
         return _normalise.minmax(x, direction, spec.low, spec.high)
     if method == "zscore":
         return _normalise.zscore(x, direction, spec.mean, spec.sd)
     if method == "rank":
-        return _normalise.rank(x, direction)
+        return _normalise.rank(x, direction, spec.ties)
     if method == "percentile":
-        return _normalise.percentile(x, direction, spec.scale)
+        return _normalise.percentile(x, direction, spec.scale, spec.ties)
     if method == "goalposts":
         missing = [n.code for n in leaves if n.goalposts is None]
         if missing:
@@ -282,11 +374,11 @@ def _normalise_step(x: Array, leaves: list[Node], panel: Panel, m: Methodology,
 
 def aggregate_tree(normalised: Array, codes: list[str], m: Methodology,
                    weights: Mapping[str, Array] | None = None,
-                   method: str | None = None) -> dict[str, Array]:
+                   aggregation: AggregationSpec | None = None) -> dict[str, Array]:
     """Scores of every node, bottom-up. ``normalised`` is ``(..., n_units, k)``.
 
     ``weights`` may override node weights with arrays (batched over leading
-    axes); ``method`` overrides every node's aggregation method.
+    axes); ``aggregation`` overrides every node's aggregation.
     """
     scores: dict[str, Array] = {code: normalised[..., j] for j, code in enumerate(codes)}
     for node in m.aggregation_order():
@@ -300,17 +392,15 @@ def aggregate_tree(normalised: Array, codes: list[str], m: Methodology,
                                  normalised.shape[:-2]) for c in children],
                 axis=-1,
             )
-        spec = m.aggregation_for(node)
-        scores[node.code] = _aggregate.aggregate(
-            xs, w, method or spec.method, spec.p, spec.min_coverage
-        )
+        spec = aggregation or m.aggregation_for(node)
+        scores[node.code] = _aggregate.aggregate(xs, w, spec.method, spec.p, spec.min_coverage)
     return scores
 
 
-def _aggregate_tree(x: Array, codes: list[str], m: Methodology,
-                    log: list[LogEntry]) -> dict[str, Array]:
+def aggregate_step(x: Array, m: Methodology, log: list[LogEntry]) -> dict[str, Array]:
+    """Scores of every node of ``m`` from the normalised matrix, with a log entry."""
     try:
-        scores = aggregate_tree(x, codes, m)
+        scores = aggregate_tree(x, m.indicator_codes, m)
     except ComputationError as exc:
         exc.file = exc.file or m.origin
         raise

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from techhubs.index._aggregate import rank_descending
 from techhubs.index.composite import Composite
 
 _LINEAR = ("arithmetic", "sum")
@@ -41,8 +42,6 @@ class Explanation:
 
 
 def _ranks_desc(values: np.ndarray) -> np.ndarray:
-    from techhubs.index._aggregate import rank_descending
-
     return rank_descending(values)
 
 

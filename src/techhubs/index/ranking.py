@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
+from techhubs.config import Methodology
 from techhubs.errors import TechhubsError
+from techhubs.panel import Panel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotation only: composite imports this module
     from techhubs.index.composite import Composite
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -38,37 +42,8 @@ class Ranking:
 
     @classmethod
     def from_composite(cls, c: Composite) -> Ranking:
-        panel = c.panel_
-        m = c.methodology_
-        codes = m.indicator_codes
-        cols: dict[str, Any] = {
-            "rank": c.rank_.astype(np.int64),
-            "unit_id": panel.unit_ids,
-            "name": panel.units["name"],
-            "economies": panel.units["economies"],
-            "score": c.score_,
-        }
-        for j, code in enumerate(codes):
-            cols[code] = c.data_["raw"][:, j]
-            cols[f"{code}__norm"] = c.data_["normalised"][:, j]
-        inner = [n.code for n in m.aggregation_order() if n.parent is not None]
-        for node in inner:
-            cols[f"{node}__score"] = c.node_scores_[node]
-        table = pl.DataFrame(cols)
-        if panel.reference is not None:
-            table = table.join(panel.reference, on="unit_id", how="left")
-            if "previous_rank" in table.columns:
-                table = table.with_columns(
-                    (pl.col("previous_rank") - pl.col("rank")).alias("change")
-                )
-        table = table.sort(["rank", "unit_id"])
-        return cls(
-            table=table,
-            provenance=c.provenance(),
-            indicators=tuple(codes),
-            nodes=tuple(inner),
-            log=tuple(e.to_dict() for e in c.log_),
-        )
+        """The ranking of a fitted composite (the same object as ``c.ranking_``)."""
+        return c.ranking_
 
     # --------------------------------------------------------------- access
     def __len__(self) -> int:
@@ -141,6 +116,36 @@ class Ranking:
             pq.write_table(arrow.replace_schema_metadata(meta), tmp)
         tmp.replace(path)
         return path
+
+
+def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.float64],
+                  score: NDArray[np.float64], raw: NDArray[np.float64],
+                  normalised: NDArray[np.float64], node_scores: Mapping[str, NDArray[np.float64]],
+                  provenance: dict[str, Any], log: tuple[dict[str, Any], ...]) -> Ranking:
+    """Build the :class:`Ranking` table of a fitted composite's arrays."""
+    m = methodology
+    codes = m.indicator_codes
+    cols: dict[str, Any] = {
+        "rank": rank.astype(np.int64),
+        "unit_id": panel.unit_ids,
+        "name": panel.units["name"],
+        "economies": panel.units["economies"],
+        "score": score,
+    }
+    for j, code in enumerate(codes):
+        cols[code] = raw[:, j]
+        cols[f"{code}__norm"] = normalised[:, j]
+    inner = [n.code for n in m.aggregation_order() if n.parent is not None]
+    for node in inner:
+        cols[f"{node}__score"] = node_scores[node]
+    table = pl.DataFrame(cols)
+    if panel.reference is not None:
+        table = table.join(panel.reference, on="unit_id", how="left")
+        if "previous_rank" in table.columns:
+            table = table.with_columns((pl.col("previous_rank") - pl.col("rank")).alias("change"))
+    table = table.sort(["rank", "unit_id"])
+    return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
+                   nodes=tuple(inner), log=log)
 
 
 def _json_default(value: Any) -> Any:

@@ -6,6 +6,9 @@ line; options override the table)::
     [uncertainty]
     weights = 0.25                 # every indicator weight x U(1 - 0.25, 1 + 0.25)
     # weights = { patents = 0.5, publications = 0.1 }   # per node
+    # weights = { levels = [2, 3], noise = 0.25 }      # by tree level, as COINr's
+    #   get_noisy_weights(): level 1 = indicators, 2 = pillars, 3 = sub-indices, ...
+    #   (noise may be a list, one value per level)
     weight_mode = "uniform"        # or "dirichlet": the children of each parent
     concentration = 50.0           #   ~ Dirichlet(concentration x nominal shares)
     weight_scope = "indicators"    # or "all": pillars and sub-indices too
@@ -47,7 +50,8 @@ if TYPE_CHECKING:
 WEIGHT_MODES = ("uniform", "dirichlet")
 WEIGHT_SCOPES = ("indicators", "all")
 CLUSTERING_PARAMETERS = ("eps_km", "min_weight")
-_NORM_PARAMS = tuple(f.name for f in fields(NormalisationSpec) if f.name != "method")
+# Numeric parameters a sampled choice may set (``ties`` follows the methodology).
+_NORM_PARAMS = tuple(f.name for f in fields(NormalisationSpec) if f.name not in ("method", "ties"))
 _AGG_PARAMS = tuple(f.name for f in fields(AggregationSpec) if f.name != "method")
 _ON = {"on": True, "true": True, "yes": True, "winsorise": True,
        "off": False, "false": False, "no": False, "none": False}
@@ -131,7 +135,7 @@ class UncertaintySpec:
     weight varies uniformly within +-25% of its nominal value.
     """
 
-    weights: float | Mapping[str, float] = 0.0
+    weights: float | Mapping[str, Any] = 0.0
     weight_mode: str = "uniform"
     concentration: float = 50.0
     weight_scope: str = "indicators"
@@ -147,8 +151,10 @@ class UncertaintySpec:
     def __post_init__(self) -> None:
         o = self.origin
         key = "uncertainty"
-        # weights
-        if isinstance(self.weights, Mapping):
+        # weights: one range, a range per node, or ranges by tree level
+        if isinstance(self.weights, Mapping) and "levels" in self.weights:
+            object.__setattr__(self, "weights", self._level_ranges(self.weights))
+        elif isinstance(self.weights, Mapping):
             ranges = {}
             for code, x in self.weights.items():
                 ranges[str(code)] = self._check_range(x, f"{key}.weights.{code}")
@@ -237,6 +243,64 @@ class UncertaintySpec:
                                    hint="give a relative half-width in [0, 1), e.g. 0.25")
         return value
 
+    def _level_ranges(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        """``{levels = [2, 3], noise = 0.25}`` -> ``{"levels": {2: 0.25, 3: 0.25}}``."""
+        where = "uncertainty.weights"
+        unknown = set(table) - {"levels", "noise"}
+        if unknown:
+            raise MethodologyError(
+                f"unknown key {sorted(unknown)[0]!r} in weights by level", file=self.origin,
+                key=f"{where}.{sorted(unknown)[0]}",
+                hint="write weights = { levels = [2, 3], noise = 0.25 }")
+        levels = table["levels"]
+        if isinstance(levels, Mapping):  # already canonical: {level: noise}
+            return {"levels": {self._level(k): self._check_range(v, f"{where}.levels.{k}")
+                               for k, v in levels.items()}}
+        if isinstance(levels, int) and not isinstance(levels, bool):
+            levels = [levels]
+        if isinstance(levels, str) or not isinstance(levels, Sequence) or not levels:
+            raise MethodologyError(f"levels must be a list of tree levels, got {levels!r}",
+                                   file=self.origin, key=f"{where}.levels",
+                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
+        noise = table.get("noise")
+        if noise is None:
+            raise MethodologyError("weights by level need noise = <relative half-width>",
+                                   file=self.origin, key=f"{where}.noise",
+                                   hint="e.g. noise = 0.25 for +-25%")
+        if isinstance(noise, Sequence) and not isinstance(noise, str):
+            if len(noise) != len(levels):
+                raise MethodologyError(
+                    f"noise has {len(noise)} values for {len(levels)} levels", file=self.origin,
+                    key=f"{where}.noise", hint="give one noise value, or one per level")
+            noises = list(noise)
+        else:
+            noises = [noise] * len(levels)
+        out: dict[int, float] = {}
+        for i, (level, x) in enumerate(zip(levels, noises, strict=True)):
+            lv = self._level(level, f"{where}.levels[{i}]")
+            if lv in out:
+                raise MethodologyError(f"level {lv} is listed twice", file=self.origin,
+                                       key=f"{where}.levels")
+            out[lv] = self._check_range(x, f"{where}.noise")
+        return {"levels": out}
+
+    def _level(self, value: Any, where: str = "uncertainty.weights.levels") -> int:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise MethodologyError(f"a tree level is an integer >= 1, got {value!r}",
+                                   file=self.origin, key=where,
+                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
+        return value
+
+    @property
+    def weight_levels(self) -> dict[int, float]:
+        """Noise by tree level when weights are perturbed by level (else empty)."""
+        w = self.weights
+        if isinstance(w, Mapping) and "levels" in w:
+            return dict(w["levels"])
+        return {}
+
     # ------------------------------------------------------------ construct
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], origin: str = "<cli>") -> UncertaintySpec:
@@ -266,7 +330,7 @@ class UncertaintySpec:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "weights": dict(self.weights) if isinstance(self.weights, Mapping) else self.weights,
+            "weights": self._weights_dict(),
             "weight_mode": self.weight_mode,
             "concentration": self.concentration,
             "weight_scope": self.weight_scope,
@@ -280,10 +344,23 @@ class UncertaintySpec:
         }
         return out
 
+    def _weights_dict(self) -> float | dict[str, Any]:
+        levels = self.weight_levels
+        if levels:
+            noise = set(levels.values())
+            return {"levels": sorted(levels),
+                    "noise": noise.pop() if len(noise) == 1 else
+                    [levels[k] for k in sorted(levels)]}
+        w = self.weights
+        return dict(w) if isinstance(w, Mapping) else w
+
     @property
     def is_empty(self) -> bool:
         w = self.weights
-        has_w = any(v > 0 for v in w.values()) if isinstance(w, Mapping) else w > 0
+        if self.weight_levels:
+            has_w = any(v > 0 for v in self.weight_levels.values())
+        else:
+            has_w = any(v > 0 for v in w.values()) if isinstance(w, Mapping) else w > 0
         return not (has_w or len(self.normalisation) > 1 or len(self.aggregation) > 1
                     or len(self.imputation) > 1 or len(self.treatment) > 1
                     or self.leave_one_out or self.clustering)
@@ -295,7 +372,8 @@ def normalisation_spec(label: str, base: NormalisationSpec) -> NormalisationSpec
 
     name, params = parse_choice(label, NORMALISATION_METHODS, _NORM_PARAMS, "normalisation",
                                 "<memory>", "normalisation method")
-    return replace(base, method=name, **params)
+    numeric: dict[str, Any] = dict(params)
+    return replace(base, method=name, **numeric)
 
 
 def aggregation_spec(label: str, base: AggregationSpec) -> AggregationSpec:

@@ -14,8 +14,8 @@ is one *factor*, a column of a unit-hypercube sample ``U`` (runs, d):
 Runs are then grouped by their discrete choices. Each distinct
 (panel, imputation, treatment, normalisation) matrix is computed once; all
 runs of a group are evaluated together, in chunks, as array operations
-(:func:`techhubs.robustness._batch.batch_scores`), never a Python loop over
-runs. Leaving an indicator out is weight 0 for it. The same seed gives the
+(:func:`techhubs.index.batch_scores`, the engine's batched evaluator), never a
+Python loop over runs. Leaving an indicator out is weight 0 for it. The same seed gives the
 same samples and the same ranks.
 """
 
@@ -35,18 +35,16 @@ from numpy.typing import NDArray
 
 from techhubs.config import Methodology, Node
 from techhubs.errors import ComputationError, MethodologyError, TechhubsError
-from techhubs.index import _impute, _treat
-from techhubs.index.composite import (
+from techhubs.index import (
     Composite,
-    _denominate,
+    batch_scores,
     fit_methodology,
-    normalise,
+    rank_rows,
     resolve_methodology,
-    unit_groups,
+    transform,
 )
 from techhubs.panel import Panel
-from techhubs.robustness._batch import batch_scores, rank_rows
-from techhubs.robustness.spec import UncertaintySpec, normalisation_spec
+from techhubs.robustness.spec import UncertaintySpec, aggregation_spec, normalisation_spec
 
 Array = NDArray[np.float64]
 Progress = Callable[[int, int], None]
@@ -165,6 +163,19 @@ class Design:
 
     def _weight_ranges(self) -> dict[str, float]:
         spec, m = self.spec, self.methodology
+        by_level = spec.weight_levels
+        if by_level:
+            levels = m.levels()
+            present = {levels[n.code] for n in self.nodes}
+            absent = sorted(set(by_level) - present)
+            if absent:
+                raise MethodologyError(
+                    f"the tree has no node at level {absent[0]} below the root",
+                    file=spec.origin, key="uncertainty.weights.levels",
+                    hint=f"levels with weights: {', '.join(map(str, sorted(present)))} "
+                    "(1 = indicators)")
+            return {n.code: by_level[levels[n.code]] for n in self.nodes
+                    if levels[n.code] in by_level}
         if isinstance(spec.weights, Mapping):
             out = {}
             for code, x in spec.weights.items():
@@ -291,23 +302,17 @@ class Engine:
 
     def prepared(self, params: tuple[tuple[str, float], ...], imputation: str,
                  treatment: bool, normalisation: str | None) -> Array:
+        """The normalised matrix of one variant's panel and step choices (cached)."""
         key = (params, imputation, treatment, normalisation)
         if key not in self._prepared:
             panel, m, _ = self.variant(params)
-            leaves = list(m.indicators)
-            codes = [n.code for n in leaves]
-            x = _denominate(panel.matrix(codes), leaves, panel, m, [])
-            groups = (unit_groups(panel, m.impute.group) if imputation == "group_mean"
-                      else None)
-            x = _impute.impute(x, imputation, groups)
-            if treatment:
-                t = m.treat
-                x, _ = _treat.treat(x, codes, t.skew, t.kurtosis, t.max_points, t.fallback)
+            m = m.with_step("impute", method=imputation)
+            m = m.with_step("treat", method="winsorise" if treatment else "none")
             if normalisation is not None:
                 spec = normalisation_spec(normalisation, m.normalise)
                 m = m.with_step("normalise", **{k: getattr(spec, k)
                                                 for k in spec.__dataclass_fields__})
-            self._prepared[key] = normalise(x, leaves, panel, m)
+            self._prepared[key] = transform(panel, m)["normalised"]
         return self._prepared[key]
 
     # ------------------------------------------------------------ evaluate
@@ -359,6 +364,7 @@ class Engine:
             loo = chosen.get("leave_one_out")
             panel, m, match = self.variant(params)
             x = self.prepared(params, imputation, bool(treat), norm)
+            override = aggregation_spec(agg, m.aggregate) if agg else None
             codes = m.indicator_codes
             n_var = panel.n_units
             step = chunk or max(1, _CHUNK_CELLS // max(n_var, 1))
@@ -369,7 +375,7 @@ class Engine:
                     w = w.copy()
                     w[:, self.design.columns[loo]] = 0.0
                 try:
-                    scores = batch_scores(x, codes, m, w, self.design.columns, agg)
+                    scores = batch_scores(x, codes, m, w, self.design.columns, override)
                 except ComputationError as exc:
                     where = ", ".join(f"{k} = {v!r}" for k, v in chosen.items()
                                       if k in ("normalisation", "aggregation", "imputation",
@@ -430,46 +436,88 @@ class IntervalResult:
                 "rows": self.table.to_dicts()}
 
 
-def _order_statistics(ranks: NDArray[np.int32], positions: list[int]) -> list[NDArray[np.int64]]:
-    """The ``positions``-th smallest rank (0-based) of every column, via rank counts."""
+def _rank_counts(ranks: NDArray[np.int32]) -> NDArray[np.int64] | None:
+    """(n_units, max_rank + 1) counts of each rank per unit, or None when too large."""
     _runs, n = ranks.shape
     top = int(ranks.max()) + 1
     if n * top > 50_000_000:
+        return None
+    flat = (np.arange(n, dtype=np.int64)[None, :] * top + ranks).ravel()
+    return np.bincount(flat, minlength=n * top).reshape(n, top)
+
+
+def _order_statistics(ranks: NDArray[np.int32], positions: list[int],
+                      counts: NDArray[np.int64] | None = None) -> list[NDArray[np.int64]]:
+    """The ``positions``-th smallest rank (0-based) of every column, via rank counts."""
+    counts = _rank_counts(ranks) if counts is None else counts
+    if counts is None:
         ordered = np.sort(ranks, axis=0)
         return [ordered[i].astype(np.int64) for i in positions]
-    flat = (np.arange(n, dtype=np.int64)[None, :] * top + ranks).ravel()
-    cum = np.cumsum(np.bincount(flat, minlength=n * top).reshape(n, top), axis=1)
+    cum = np.cumsum(counts, axis=1)
     return [np.argmax(cum > i, axis=1).astype(np.int64) for i in positions]
+
+
+def rank_quantiles(ranks: NDArray[np.int32], probs: list[float],
+                   counts: NDArray[np.int64] | None = None) -> list[Array]:
+    """Quantiles of every column of a (runs, n_units) rank matrix, by R's default rule
+    (``quantile(type = 7)``, numpy's ``linear``): with ``h = (runs - 1) p``, the
+    ``floor(h)``-th and next order statistics, linearly interpolated."""
+    runs = ranks.shape[0]
+    positions: list[int] = []
+    plan = []
+    for p in probs:
+        h = (runs - 1) * p
+        lo = math.floor(h + 1e-9)
+        hi = min(lo + 1, runs - 1)
+        plan.append((lo, hi, max(h - lo, 0.0)))
+        positions += [lo, hi]
+    stats = dict(zip(positions, _order_statistics(ranks, positions, counts), strict=True))
+    out = []
+    for lo, hi, frac in plan:
+        a, b = stats[lo].astype(np.float64), stats[hi].astype(np.float64)
+        out.append(a + frac * (b - a))
+    return out
 
 
 def interval_table(ranks: NDArray[np.int32], nominal: NDArray[np.int64], unit_ids: list[str],
                    names: list[str], top: int = 10) -> pl.DataFrame:
     """Per-unit summary of a (runs, n_units) rank matrix.
 
-    ``rank_p05`` / ``rank_p95`` are the inverted-CDF quantiles (the smallest
-    rank r with P(rank <= r) >= q), so they are ranks that occur.
+    ``median_rank``, ``rank_p05`` and ``rank_p95`` are quantiles by R's default
+    definition (type 7, as COINr's ``get_sensitivity`` reports them): a 5 %
+    quantile between two observed ranks is interpolated, e.g. 3.45.
     """
     runs = ranks.shape[0]
-    lo = max(math.ceil(0.05 * runs - 1e-9), 1) - 1
-    hi = max(math.ceil(0.95 * runs - 1e-9), 1) - 1
-    mid = [(runs - 1) // 2, runs // 2]
-    p05, p95, m1, m2 = _order_statistics(ranks, [lo, hi, *mid])
-    r = ranks.astype(np.float64)
-    mean = r.mean(axis=0)
-    sd = (np.sqrt(((r - mean) ** 2).sum(axis=0) / (runs - 1)) if runs > 1
-          else np.zeros(ranks.shape[1]))
+    counts = _rank_counts(ranks)
+    p05, med, p95 = rank_quantiles(ranks, [0.05, 0.5, 0.95], counts)
+    if counts is not None:  # moments from the rank histogram: no (runs, n) float copy
+        values = np.arange(counts.shape[1], dtype=np.float64)
+        mean = counts @ values / runs
+        second = counts @ (values * values) / runs
+        var = np.maximum(second - mean * mean, 0.0) * runs / max(runs - 1, 1)
+        p_top = counts[:, :top + 1].sum(axis=1) / runs
+        seen = counts > 0
+        rank_min = np.argmax(seen, axis=1)
+        rank_max = counts.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)
+    else:
+        r = ranks.astype(np.float64)
+        mean = r.mean(axis=0)
+        var = ((r - mean) ** 2).sum(axis=0) / max(runs - 1, 1)
+        p_top = np.mean(ranks <= top, axis=0)
+        rank_min, rank_max = ranks.min(axis=0), ranks.max(axis=0)
+    sd = np.sqrt(var) if runs > 1 else np.zeros(ranks.shape[1])
     table = pl.DataFrame({
         "unit_id": unit_ids,
         "name": names,
         "nominal_rank": nominal.astype(np.int64),
-        "median_rank": (m1 + m2) / 2.0,
+        "median_rank": med,
         "rank_p05": p05,
         "rank_p95": p95,
-        f"p_top{top}": np.mean(ranks <= top, axis=0),
+        f"p_top{top}": p_top,
         "mean_rank": mean,
         "rank_sd": sd,
-        "rank_min": ranks.min(axis=0).astype(np.int64),
-        "rank_max": ranks.max(axis=0).astype(np.int64),
+        "rank_min": np.asarray(rank_min).astype(np.int64),
+        "rank_max": np.asarray(rank_max).astype(np.int64),
     })
     return table.sort(["nominal_rank", "unit_id"])
 

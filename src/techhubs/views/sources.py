@@ -16,19 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
-from techhubs.config import Methodology, Node, load_methodology, methodology_from_dict
+from techhubs.config import (
+    AGGREGATION_METHODS,
+    NORMALISATION_METHODS,
+    Methodology,
+    load_methodology,
+    methodology_from_dict,
+)
 from techhubs.datasets.editions import list_editions, load_edition
-from techhubs.errors import DataError, MethodologyError, TechhubsError, UnknownNameError
-from techhubs.index import _aggregate
-from techhubs.index.composite import Composite, aggregate_tree, normalise
+from techhubs.errors import (
+    ComputationError,
+    DataError,
+    MethodologyError,
+    UnknownNameError,
+)
+from techhubs.index import Composite
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
-
-Array = NDArray[np.float64]
 
 RESULTS_REQUIRED = ("manifest.json", "ranking.parquet")
 
@@ -54,15 +60,11 @@ class Source:
 
 @dataclass(frozen=True)
 class Fitted:
-    """A fitted composite plus the arrays a what-if re-rank needs."""
+    """A fitted composite of a source, cached by the store."""
 
     source: str
     method: str
     composite: Composite
-    leaves: tuple[Node, ...]
-    codes: tuple[str, ...]
-    treated: Array
-    normalised: Array
 
     @property
     def methodology(self) -> Methodology:
@@ -72,16 +74,9 @@ class Fitted:
     def panel(self) -> Panel:
         return self.composite.panel_
 
-
-@dataclass(frozen=True)
-class Reranked:
-    score: Array
-    rank: Array
-    node_scores: dict[str, Array]
-    weights: dict[str, float]
-    normalisation: str
-    aggregation: str
-    normalised: Array
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.methodology.indicator_codes)
 
 
 # --------------------------------------------------------------- sources
@@ -368,12 +363,7 @@ class Store:
                 return hit
         methodology = self.methodology(method, source)
         composite = Composite(methodology).fit(source.load())
-        m = composite.methodology_
-        fitted = Fitted(
-            source=source.name, method=method, composite=composite,
-            leaves=tuple(m.indicators), codes=tuple(m.indicator_codes),
-            treated=composite.data_["treated"], normalised=composite.data_["normalised"],
-        )
+        fitted = Fitted(source=source.name, method=method, composite=composite)
         with self._lock:
             self._fitted[key] = fitted
             while len(self._fitted) > self._cache_size:
@@ -381,65 +371,40 @@ class Store:
         return fitted
 
 
-# ---------------------------------------------------------------- re-rank
-def check_weights(fitted: Fitted, weights: Mapping[str, float]) -> dict[str, float]:
-    """Validate what-if weights against the tree; return the full effective weights."""
-    m = fitted.methodology
-    codes = {n.code for n in m.nodes if n.parent is not None}
-    for code, value in weights.items():
-        if code not in codes:
-            raise MethodologyError(
-                f"unknown weight {code!r}: not an indicator or pillar of {m.name}",
-                key=f"weights.{code}", hint=f"weights: {', '.join(sorted(codes))}")
-        if not np.isfinite(value) or value < 0:
-            raise MethodologyError(f"weight of {code!r} must be a finite number >= 0",
-                                   key=f"weights.{code}")
-    effective = {n.code: float(weights.get(n.code, n.weight)) for n in m.nodes
-                 if n.parent is not None}
-    for node in m.aggregation_order():
-        kids = m.children(node.code)
-        if all(effective[k.code] == 0 for k in kids):
-            raise MethodologyError(
-                f"all weights under {node.code!r} are 0: nothing left to rank by",
-                key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
-                "positive weight")
-    return effective
+# ---------------------------------------------------------------- what-if
+def what_if(fitted: Fitted, weights: Mapping[str, float] | None = None,
+            normalisation: str | None = None, aggregation: str | None = None) -> Composite:
+    """The fitted composite rebuilt with other weights and/or methods.
 
-
-def rerank(fitted: Fitted, weights: Mapping[str, float] | None = None,
-           normalisation: str | None = None, aggregation: str | None = None) -> Reranked:
-    """Scores and ranks with other weights/methods, from the cached treated data.
-
-    Only the steps after treatment run again (normalise when asked, then
-    aggregate), so a what-if answer costs one pass over the matrix.
+    The engine's own :meth:`~techhubs.index.Composite.rebuild`: only the steps
+    after the first change run again, and the weights are validated by the
+    methodology (``weights.<code>`` in errors).
     """
-    from techhubs.config import AGGREGATION_METHODS, NORMALISATION_METHODS
-
     m = fitted.methodology
-    if normalisation is not None and normalisation not in NORMALISATION_METHODS:
-        raise MethodologyError(f"unknown normalisation {normalisation!r}", key="normalisation",
-                               hint=f"choose from: {', '.join(NORMALISATION_METHODS)}")
-    if aggregation is not None and aggregation not in AGGREGATION_METHODS:
-        raise MethodologyError(f"unknown aggregation {aggregation!r}", key="aggregation",
-                               hint=f"choose from: {', '.join(AGGREGATION_METHODS)}")
-    effective = check_weights(fitted, weights or {})
-    norm_method = normalisation or m.normalise.method
-    if norm_method == m.normalise.method:
-        x = fitted.normalised
-    else:
-        try:
-            x = normalise(fitted.treated, list(fitted.leaves), fitted.panel, m,
-                          method=norm_method)
-        except TechhubsError as exc:
-            exc.key = exc.key or "normalisation"
-            raise
+    steps: dict[str, Any] = {}
+    if weights:
+        steps["weights"] = dict(weights)
+    if normalisation is not None and normalisation != m.normalise.method:
+        _check_choice(normalisation, NORMALISATION_METHODS, "normalisation")
+        steps["normalise"] = {"method": normalisation}
+    if aggregation is not None and aggregation != m.aggregate.method:
+        _check_choice(aggregation, AGGREGATION_METHODS, "aggregation")
+        steps["aggregate"] = {"method": aggregation}
+    if not steps:
+        return fitted.composite
     try:
-        override = {k: np.asarray(v) for k, v in effective.items()} if weights else None
-        scores = aggregate_tree(x, list(fitted.codes), m, weights=override, method=aggregation)
-    except ValueError as exc:  # e.g. generalised mean needs p: report as a method problem
-        raise MethodologyError(str(exc), key="aggregation") from exc
-    score = scores[m.root.code]
-    rank = _aggregate.rank_descending(score)
-    return Reranked(score=score, rank=rank, node_scores=scores, weights=effective,
-                    normalisation=norm_method, aggregation=aggregation or m.aggregate.method,
-                    normalised=x)
+        return fitted.composite.rebuild(**steps)
+    except ComputationError as exc:  # e.g. a geometric mean of scores <= 0
+        exc.key = exc.key or ("aggregation" if "aggregate" in steps else "normalisation")
+        raise
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
+    if value not in allowed:
+        raise MethodologyError(f"unknown {key} {value!r}", key=key,
+                               hint=f"choose from: {', '.join(allowed)}")
+
+
+def effective_weights(composite: Composite) -> dict[str, float]:
+    """Every settable weight of a fitted composite (nodes below the root)."""
+    return {n.code: n.weight for n in composite.methodology_.nodes if n.parent is not None}

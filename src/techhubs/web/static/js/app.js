@@ -96,6 +96,7 @@ async function rerank() {
       (result.intervals ? `, intervals from ${result.intervals.runs} runs` : ""));
     document.body.dataset.ranked = String(sequence);
     render();
+    if (state.unit && view.rows.some((r) => r.unit_id === state.unit)) await openProfile(state.unit);
   } catch (error) {
     if (sequence !== view.sequence) return;
     setStatus(`${error.message}${error.body && error.body.hint ? ` (${error.body.hint})` : ""}`, true);
@@ -130,12 +131,21 @@ function scheduleRerank() {
   view.timer = setTimeout(rerank, 150);
 }
 
+// The what-if in force (weights, methods), so profiles match the ranking on screen.
+function whatIfParams() {
+  const params = { edition: state.edition, method: state.method };
+  const weights = weightsParam(customWeights());
+  if (weights) params.weights = weights;
+  if (state.normalisation) params.normalisation = state.normalisation;
+  if (state.aggregation) params.aggregation = state.aggregation;
+  return params;
+}
+
 async function openProfile(unit) {
   state.unit = unit;
   remember();
   render();
-  const params = { edition: state.edition, method: state.method };
-  const profile = await getJSON(`/api/units/${encodeURIComponent(unit)}`, params);
+  const profile = await getJSON(`/api/units/${encodeURIComponent(unit)}`, whatIfParams());
   drawProfile(profile);
   const others = view.rows.filter((r) => r.unit_id !== unit).sort((a, b) => a.name.localeCompare(b.name));
   options($("compare-with"), [["", "choose a hub"], ...others.map((r) => [r.unit_id, r.name])], state.compare || "");
@@ -147,9 +157,7 @@ async function showCompare() {
     drawCompare($("compare"), null);
     return;
   }
-  const data = await getJSON("/api/compare", {
-    a: state.unit, b: state.compare, edition: state.edition, method: state.method,
-  });
+  const data = await getJSON("/api/compare", { a: state.unit, b: state.compare, ...whatIfParams() });
   drawCompare($("compare"), data);
 }
 
@@ -188,8 +196,7 @@ async function loadEdition() {
   $("provenance").textContent = [p.edition_title || p.results || p.synthetic, p.source, p.sha256 ? `sha256 ${p.sha256.slice(0, 12)}…` : "", `techhubs ${p.techhubs}`]
     .filter(Boolean).join(" · ");
   remember();
-  await rerank();
-  if (state.unit && view.rows.some((r) => r.unit_id === state.unit)) await openProfile(state.unit);
+  await rerank();  // opens the profile in the address, if any
 }
 
 function wire() {

@@ -1,16 +1,22 @@
-"""The batched tree evaluation against the engine's own per-run aggregate_tree."""
+"""The batched tree evaluation against the engine's own per-run aggregate_tree; ranks
+against scipy's ``rankdata``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from scipy.stats import rankdata
 
-from techhubs.config import Methodology
+from techhubs.config import AggregationSpec, Methodology
 from techhubs.errors import ComputationError
-from techhubs.index._aggregate import rank_descending
-from techhubs.index.composite import aggregate_tree
-from techhubs.robustness._batch import batch_scores, rank_rows
+from techhubs.index import aggregate_tree, batch_scores, rank_descending, rank_rows
 from techhubs.robustness._synthetic import synthetic_case
+
+
+def _spec(m: Methodology, method: str | None) -> AggregationSpec | None:
+    return None if method is None else replace(m.aggregate, method=method)
 
 
 def _per_run(x: np.ndarray, m: Methodology, W: np.ndarray, columns: dict[str, int],
@@ -19,7 +25,8 @@ def _per_run(x: np.ndarray, m: Methodology, W: np.ndarray, columns: dict[str, in
     out = []
     for w in W:
         weights = {code: np.asarray(w[j]) for code, j in columns.items()}
-        out.append(aggregate_tree(x, codes, m, weights=weights, method=method)[m.root.code])
+        out.append(aggregate_tree(x, codes, m, weights=weights,
+                                  aggregation=_spec(m, method))[m.root.code])
     return np.asarray(out)
 
 
@@ -45,18 +52,14 @@ def test_batch_equals_per_run_aggregate_tree(case, method: str, missing: bool) -
         x[np.random.default_rng(1).random(x.shape) < 0.15] = np.nan
     name, _, p = method.partition(":p=")
     if p:
-        from dataclasses import replace
-
         m = replace(m, aggregate=replace(m.aggregate, p=float(p)))
-    got = batch_scores(x, m.indicator_codes, m, W, columns, name)
+    got = batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, name))
     want = _per_run(x, m, W, columns, name)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, equal_nan=True)
     np.testing.assert_array_equal(rank_rows(got), rank_descending(want))
 
 
 def test_zero_weight_children_and_min_coverage(case) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
     x, m, W, columns = case
     x = x.copy()
     x[:6, :5] = np.nan
@@ -74,22 +77,24 @@ def test_geometric_on_non_positive_values_is_a_clear_error(case) -> None:  # typ
     x, m, W, columns = case
     x = x - 10.0
     with pytest.raises(ComputationError, match="positive"):
-        batch_scores(x, m.indicator_codes, m, W, columns, "geometric")
+        batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, "geometric"))
 
 
-def test_rank_rows_ties_and_nan_match_the_engine() -> None:
+def test_rank_rows_ties_and_nan_match_scipy() -> None:
     rng = np.random.default_rng(9)
     for _ in range(20):
         s = rng.integers(0, 4, size=(7, 12)).astype(float)
         s[rng.random(s.shape) < 0.2] = np.nan
-        np.testing.assert_array_equal(rank_rows(s), rank_descending(s))
+        want = rankdata(-np.where(np.isnan(s), -np.inf, s), method="min", axis=-1)
+        np.testing.assert_array_equal(rank_rows(s), want)
+        np.testing.assert_array_equal(rank_descending(s), want)
 
 
 def test_copeland_in_slices_equals_one_slice(case, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from techhubs.robustness import _batch
+    from techhubs.index import _batch
 
     x, m, W, columns = case
-    whole = batch_scores(x, m.indicator_codes, m, W, columns, "copeland")
+    whole = batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, "copeland"))
     monkeypatch.setattr(_batch, "_COPELAND_CELLS", 25 * 25 * 7)  # 7 runs per slice
-    sliced = batch_scores(x, m.indicator_codes, m, W, columns, "copeland")
+    sliced = batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, "copeland"))
     np.testing.assert_array_equal(whole, sliced)

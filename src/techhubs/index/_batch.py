@@ -12,10 +12,11 @@ mean of the engine is a ratio of two weighted sums,
 
 with missing children skipped and the weights renormalised over the
 children a unit has, exactly as :mod:`techhubs.index._aggregate` does for a
-single run (so batched and per-run scores agree to rounding). Copeland is
-evaluated on the stacked (runs, n_units, k) children by the engine's own
-``copeland``: its cost is O(runs x n_units^2 x k), fine for a few hundred
-units.
+single run (so batched and per-run scores agree to rounding): the transforms
+``f`` and ``f^-1`` are :func:`techhubs.index._aggregate.power_transform` and
+``power_inverse``, the one definition of these means. Copeland is evaluated
+on the stacked (runs, n_units, k) children by the engine's own ``copeland``:
+its cost is O(runs x n_units^2 x k), fine for a few hundred units.
 """
 
 from __future__ import annotations
@@ -43,21 +44,8 @@ class _Value:
         self.has_nan = bool(np.isnan(data).any())
 
 
-def _transform(x: Array, method: str, p: float) -> Array:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if method in ("arithmetic", "sum"):
-            return x
-        if method == "geometric" or (method == "generalised" and p == 0):
-            return np.log(x)
-        if method == "harmonic":
-            return 1.0 / x
-        return np.power(x, p)
-
-
 def _needs_positive(spec: AggregationSpec) -> bool:
-    if spec.method in ("geometric", "harmonic"):
-        return True
-    return spec.method == "generalised" and (spec.p <= 0 or not float(spec.p).is_integer())
+    return _aggregate.needs_positive(spec.method, spec.p)
 
 
 def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str) -> Array:
@@ -79,7 +67,7 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
     if shared:
         block = np.column_stack([children[i].data for i in shared])
         avail = ~np.isnan(block)
-        f = np.where(avail, _transform(block, method, p), 0.0)
+        f = np.where(avail, _aggregate.power_transform(block, method, p), 0.0)
         ws = w[:, shared]
         num = ws @ f.T
         if avail.all():
@@ -89,7 +77,7 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
     for i in per_run:
         c = children[i]
         wi = w[:, i, None]
-        fv = _transform(c.data, method, p)
+        fv = _aggregate.power_transform(c.data, method, p)
         if c.has_nan:
             a = ~np.isnan(c.data)
             fv = np.where(a, fv, 0.0)
@@ -102,16 +90,8 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
             num += wi * fv
     assert num is not None
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if method == "sum":
-            score = num
-        elif method == "arithmetic":
-            score = np.divide(num, den, out=num)
-        elif method == "geometric" or (method == "generalised" and p == 0):
-            score = np.exp(np.divide(num, den, out=num), out=num)
-        elif method == "harmonic":
-            score = np.divide(den, num, out=num)
-        else:
-            score = np.power(np.divide(num, den, out=num), 1.0 / p, out=num)
+        score = num if method == "sum" else _aggregate.power_inverse(
+            np.divide(num, den, out=num), method, p)
     bad = den <= 0
     if spec.min_coverage > 0:
         avail_count = np.zeros((1, 1))
@@ -157,34 +137,22 @@ def _collapsed(x: Array, codes: list[str], m: Methodology, weights: Array,
             hint="sample normalisations with a positive range, e.g. "
             "'minmax:low=1:high=100' or 'zscore:mean=100:sd=10'",
         )
-    f = _transform(x, method, spec.p)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        s = v @ f.T
-        if method in ("arithmetic", "sum"):
-            return s
-        if method == "geometric" or (method == "generalised" and spec.p == 0):
-            return np.exp(s, out=s)
-        if method == "harmonic":
-            return np.divide(1.0, s, out=s)
-        return np.power(s, 1.0 / spec.p, out=s)
+    f = _aggregate.power_transform(x, method, spec.p)
+    s = v @ f.T
+    return s if method == "sum" else _aggregate.power_inverse(s, method, spec.p)
 
 
 def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
-                 columns: Mapping[str, int], aggregation: str | None = None) -> Array:
+                 columns: Mapping[str, int], aggregation: AggregationSpec | None = None
+                 ) -> Array:
     """Index scores ``(runs, n_units)`` of ``m`` on the normalised ``x`` (n_units, k).
 
     ``weights`` is ``(runs, n_nodes)``; ``columns`` maps a node code to its
-    column. ``aggregation`` (a choice label such as ``"generalised:p=0.5"``)
-    overrides every node's method.
+    column. ``aggregation`` overrides every node's method.
     """
-    from techhubs.robustness.spec import aggregation_spec
-
     runs = weights.shape[0]
     order = m.aggregation_order()
-    specs = {}
-    for node in order:
-        spec = m.aggregation_for(node)
-        specs[node.code] = aggregation_spec(aggregation, spec) if aggregation else spec
+    specs = {node.code: aggregation or m.aggregation_for(node) for node in order}
     first = specs[order[0].code]
     if (first.method != "copeland" and not np.isnan(x).any()
             and all((s.method, s.p) == (first.method, first.p) for s in specs.values())):
@@ -218,22 +186,3 @@ def _copeland(kids: list[_Value], w: Array, runs: int, n: int, min_coverage: flo
                            axis=-1)
         out[start:stop] = _aggregate.copeland(stacked, w[start:stop], min_coverage)
     return out
-
-
-def rank_rows(score: Array) -> NDArray[np.int32]:
-    """Competition ranks along the last axis (1 = highest; ties share the best rank; NaN last).
-
-    The same ranks as :func:`techhubs.index._aggregate.rank_descending`, by a
-    single sort and a scatter instead of a rank transform per row.
-    """
-    key = -np.where(np.isnan(score), -np.inf, score)
-    order = np.argsort(key, axis=-1, kind="stable")
-    s = np.take_along_axis(key, order, axis=-1)
-    n = s.shape[-1]
-    new = np.ones(s.shape, dtype=bool)
-    new[..., 1:] = s[..., 1:] != s[..., :-1]
-    start = np.where(new, np.arange(1, n + 1, dtype=np.int32), np.int32(0))
-    np.maximum.accumulate(start, axis=-1, out=start)
-    ranks = np.empty(s.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, start, axis=-1)
-    return ranks
