@@ -14,8 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "techhubs"
 
 LAYERS: list[set[str]] = [
     {"_version", "errors"},
-    {"presets", "panel", "points"},
-    {"config", "geo"},
+    {"geo"},
+    {"presets", "panel", "points", "config"},
     {"index", "datasets", "sources", "aggregate", "download", "clusters"},
     {"indicators", "robustness", "compare"},
     {"pipeline", "workflows"},

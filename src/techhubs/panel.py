@@ -28,6 +28,7 @@ import polars as pl
 
 from techhubs._version import __version__
 from techhubs.errors import DataError
+from techhubs.geo.text import fold
 
 UNIT_COLUMNS = ("unit_id", "name", "economies", "latitude", "longitude", "population", "members")
 INDICATOR_COLUMNS = ("code", "name", "unit", "direction", "source", "period", "world_total")
@@ -263,11 +264,7 @@ class Panel:
 
 
 def _loose(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    return fold(text)
 
 
 def _indicator_codes(indicators: Any) -> list[str]:

@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 
 from techhubs.compare import load_rankings, match_to_units, resolve_hub
-from techhubs.compare.resolve import centroid, haversine_km, load_aliases, match_unit
+from techhubs.compare.resolve import centroid, match_unit
 from techhubs.datasets import load_edition
 from techhubs.errors import DataError
+from techhubs.geo.sphere import great_circle_km as haversine_km
 from techhubs.panel import Panel
 
 SJ_SF = ["San Jose–San Francisco, CA", "San Jose–San Francisco", "Silicon Valley",
@@ -141,27 +142,6 @@ def test_centroid_is_population_weighted() -> None:
     # Tokyo has ~2.6x Yokohama's population, so the centroid sits ~2.6x closer to it.
     assert d_y / d_t == pytest.approx(tokyo.population / yokohama.population, rel=0.02)
     assert centroid([]) == (None, None)
-
-
-def test_haversine_reference_distance() -> None:
-    # London - Paris great-circle distance is about 344 km.
-    assert haversine_km(51.5074, -0.1278, 48.8566, 2.3522) == pytest.approx(343.5, abs=1.5)
-
-
-def test_alias_table_is_consistent_and_sourced() -> None:
-    aliases = load_aliases()
-    assert "siliconvalley" in aliases
-    for a in aliases.values():
-        assert a.places and a.explanation and a.source
-
-
-def test_bad_alias_file_names_the_line(tmp_path) -> None:
-    bad = tmp_path / "aliases.csv"
-    bad.write_text("alias,country_code,geonameids,place_names,explanation,source\n"
-                   "Somewhere,US,5392171,Paris,x,y\n", encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        load_aliases(str(bad))
-    assert err.value.line == 2 and "San Jose" in err.value.message
 
 
 def _panel(rows: list[dict]) -> Panel:

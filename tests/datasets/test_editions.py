@@ -12,7 +12,8 @@ import pytest
 
 import techhubs
 from techhubs.datasets import list_editions, load_edition
-from techhubs.datasets.editions import slug, world_total_ranges
+from techhubs.datasets.editions import world_total_ranges
+from techhubs.geo.text import slug
 from techhubs.panel import Panel
 
 PUBLISHED_SHARE = 0.05 + 1e-9  # published shares are rounded to 0.1 percentage point

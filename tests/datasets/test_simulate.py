@@ -18,13 +18,13 @@ from techhubs.datasets.simulate import (
     SUMMARY_FILE,
     SYNTHETIC_LABEL,
     SimulationParams,
-    _haversine,
     locate_edition,
-    named_places,
     read_summary,
     simulate,
 )
 from techhubs.errors import DataError
+from techhubs.geo.sphere import haversine_km as _haversine
+from techhubs.geo.text import named_places
 
 SCALE = 0.002
 

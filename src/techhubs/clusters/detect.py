@@ -57,7 +57,7 @@ class WeightedDBSCAN:
     ``min_weight``. Core points within ``eps_km`` of each other share a cluster;
     a non-core point within ``eps_km`` of a core point is a *border* point of
     the cluster of its nearest core point; the rest is noise (label -1). This
-    equals ``sklearn.cluster.DBSCAN(eps=eps_km / 6371.0088, min_samples=min_weight,
+    equals ``sklearn.cluster.DBSCAN(eps=eps_km / EARTH_RADIUS_KM, min_samples=min_weight,
     metric="haversine").fit(radians(latlon), sample_weight=weight)`` on core and
     noise points and on the partition of core points; sklearn gives a border
     point to the first cluster that reaches it, this estimator to the nearest.

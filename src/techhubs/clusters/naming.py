@@ -32,8 +32,8 @@ from scipy.spatial import cKDTree
 
 from techhubs.geo.gazetteer import load_cities
 from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
+from techhubs.geo.text import EN_DASH
 
-EN_DASH = "\u2013"
 NAME_MIN_SHARE = 0.10
 ECONOMY_MIN_SHARE = 0.01
 _CANDIDATES = 16

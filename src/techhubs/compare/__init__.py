@@ -48,13 +48,13 @@ from techhubs.compare.rankings import (
 )
 from techhubs.compare.resolve import (
     Hub,
-    Place,
     UnitMatch,
-    load_aliases,
     match_to_units,
     match_unit,
     resolve_hub,
 )
+from techhubs.geo.aliases import load_aliases
+from techhubs.geo.gazetteer import Place
 
 
 def _lists(rankings: Sequence[str] | None, path: str | Path | None, edition: str

@@ -44,8 +44,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from techhubs.compare.rankings import load_rankings, resolve_rankings
-from techhubs.compare.resolve import haversine_km, load_aliases, match_unit, resolve_hub
+from techhubs.compare.resolve import match_unit, resolve_hub
 from techhubs.errors import DataError, UnknownNameError
+from techhubs.geo.aliases import load_aliases
+from techhubs.geo.sphere import great_circle_km
 
 if TYPE_CHECKING:
     from techhubs.panel import Panel
@@ -309,7 +311,7 @@ def _check_district(row: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     a = found[0]
     hub = resolve_hub(a.alias)
     assert hub.latitude is not None and hub.longitude is not None
-    d = haversine_km(place.latitude, place.longitude, hub.latitude, hub.longitude)
+    d = great_circle_km(place.latitude, place.longitude, hub.latitude, hub.longitude)
     unit_place = match_unit(place, ctx.panel).unit_id
     unit_district = match_unit(hub, ctx.panel).unit_id
     where = ", ".join(p.label() for p in hub.places)

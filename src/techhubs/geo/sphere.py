@@ -9,6 +9,9 @@ still be exact across the antimeridian and at the poles.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -28,6 +31,30 @@ def haversine_km(
     dl = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
     a = np.sin(dp / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2.0) ** 2
     return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """:func:`haversine_km` for one pair of points, as a plain float (for loops).
+
+    >>> round(great_circle_km(51.5074, -0.1278, 48.8566, 2.3522))
+    344
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def weighted_centroid(lat: Sequence[float], lon: Sequence[float],
+                      weight: Sequence[float]) -> tuple[float, float] | tuple[None, None]:
+    """Weighted mean position on the sphere (through unit vectors, so it is right across
+    the antimeridian); ``(None, None)`` for no points."""
+    if len(lat) == 0:
+        return None, None
+    w = np.asarray(weight, dtype=np.float64)
+    v = (latlon_to_xyz(lat, lon) * w[:, None]).sum(axis=0)
+    la, lo = xyz_to_latlon(v)
+    return float(la), float(lo)
 
 
 def latlon_to_xyz(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:

@@ -19,25 +19,19 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy.stats import spearmanr
 
-EN_DASH = "\u2013"
+from techhubs.datasets.simulate import locate_edition
+from techhubs.geo.sphere import haversine_km
+from techhubs.geo.text import EN_DASH, fold, named_places
+from techhubs.indicators import unit_ids
+
 _NEAR_KM = 50.0
-
-
-def _fold(text: str) -> str:
-    from techhubs.datasets.simulate import _fold as fold
-
-    return fold(text)
 
 
 def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
                          edition: str) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Published vs recovered: one row per published cluster, and a summary."""
-    from scipy.stats import spearmanr
-
-    from techhubs.datasets.simulate import _haversine, locate_edition, named_places
-    from techhubs.indicators import unit_ids
-
     published = locate_edition(edition).sort("published_rank")
     ids = unit_ids(clusters["cluster_id"].to_list(), clusters.height)
     info = clusters.with_columns(pl.Series("unit_id", ids)).join(
@@ -59,7 +53,7 @@ def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
         if not cand:
             near = np.zeros(info.height, dtype=bool)
             for p in places:
-                near |= _haversine(p["latitude"], p["longitude"], r_lat, r_lon) <= _NEAR_KM
+                near |= haversine_km(p["latitude"], p["longitude"], r_lat, r_lon) <= _NEAR_KM
             cand = [int(i) for i in np.flatnonzero(near) if int(i) not in taken]
         row: dict[str, Any] = {
             "published_rank": pub["published_rank"], "published_name": pub["name"],
@@ -70,9 +64,9 @@ def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
             i = cand[0]  # info is sorted by rank: the best ranked candidate
             taken[i] = pub["published_rank"]
             rec = info.row(i, named=True)
-            rec_parts = [_fold(x) for x in (rec["name"] or "").split(EN_DASH)]
-            names_geo = [_fold(p["name"]) for p in places]
-            names_pub = [_fold(x) for x in named_places(pub["name"])]
+            rec_parts = [fold(x) for x in (rec["name"] or "").split(EN_DASH)]
+            names_geo = [fold(p["name"]) for p in places]
+            names_pub = [fold(x) for x in named_places(pub["name"])]
             name_ok = rec_parts in (names_geo, names_pub)
             econ_ok = set(rec["economies"] or []) == set(pub["economies"])
             row.update({
