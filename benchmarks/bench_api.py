@@ -156,8 +156,8 @@ def _peer_rebuild(repeats: int) -> list[float]:
     every step from the raw data again, no reuse of the cached normalised matrix)."""
     sys.path.insert(0, str(SRC))
     from techhubs.api._synthetic import synthetic_methodology, synthetic_panel
-    from techhubs.config import methodology_from_dict
     from techhubs.index import Composite
+    from techhubs.methodology import methodology_from_dict
 
     base = Composite(methodology_from_dict(synthetic_methodology(N_INDICATORS))).fit(
         synthetic_panel(N_UNITS, N_INDICATORS))

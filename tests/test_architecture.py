@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "techhubs"
 LAYERS: list[set[str]] = [
     {"_version", "errors"},
     {"geo"},
-    {"presets", "panel", "points", "config"},
+    {"presets", "panel", "points", "config", "methodology"},
     {"index", "datasets", "sources", "aggregate", "download", "clusters"},
     {"indicators", "robustness", "compare"},
     {"pipeline", "workflows"},

@@ -11,7 +11,6 @@ The Python API mirrors the command line::
 """
 
 from techhubs._version import __version__
-from techhubs.config import Methodology, load_methodology
 from techhubs.datasets import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
@@ -22,6 +21,7 @@ from techhubs.errors import (
     UnknownNameError,
 )
 from techhubs.index import Composite, Explanation, Ranking
+from techhubs.methodology import Methodology, load_methodology
 from techhubs.panel import Panel
 from techhubs.workflows import build, editions, explain, methods, rank
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from techhubs.config import Methodology, load_methodology
 from techhubs.datasets.editions import edition_info, list_editions, load_edition
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.explain import Explanation
 from techhubs.index.explain import explain as _explain
 from techhubs.index.ranking import Ranking
+from techhubs.methodology import Methodology, load_methodology
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
 

@@ -138,8 +138,8 @@ def synthetic_client():
 
 def _rebuild_ranks(client, **steps) -> dict[str, int]:
     from techhubs.api._synthetic import synthetic_methodology, synthetic_panel
-    from techhubs.config import methodology_from_dict
     from techhubs.index import Composite
+    from techhubs.methodology import methodology_from_dict
 
     base = Composite(methodology_from_dict(synthetic_methodology(23))).fit(
         synthetic_panel(60, 23))

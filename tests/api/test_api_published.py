@@ -20,7 +20,8 @@ from techhubs.compare import (
 from techhubs.datasets import load_edition
 
 RANKINGS = ["gii-2025", "gii-2024", "gii-2023", "gii-2018", "article-most-advanced-2025",
-            "article-high-tech-innovative", "article-top-high-tech-worldwide"]
+            "article-high-tech-innovative", "article-top-high-tech-worldwide",
+            "gii-2023-intensity", "gii-2024-intensity", "gii-2025-intensity"]
 
 
 def same(a, b) -> bool:
@@ -37,7 +38,7 @@ def test_published_rankings_lists_every_bundled_name(client):
     assert [r["name_as_published"] for r in body["rows"]] == reference[
         "name_as_published"].to_list()
     by = {r["ranking"]: r for r in body["rankings"]}
-    assert by["gii-2025"]["n_names"] == 21 and by["gii-2025"]["ordered"]
+    assert by["gii-2025"]["n_names"] == 31 and by["gii-2025"]["ordered"]
     assert not by["article-high-tech-innovative"]["ordered"]
     assert all(r["n_unresolved"] == 0 for r in body["rankings"])
     # The hub identity: "Silicon Valley" and "San Jose–San Francisco" are one hub.
@@ -65,7 +66,7 @@ def test_agreement_matches_agreement_table(client):
     reference = agreement_table()
     assert body["rankings"] == RANKINGS and body["p"] == 0.9
     pairs = reference["pairs"].to_dicts()
-    assert len(body["pairs"]) == len(pairs) == 21
+    assert len(body["pairs"]) == len(pairs) == 45
     for got, want in zip(body["pairs"], pairs, strict=True):
         for key in ("ranking_a", "ranking_b", "n_a", "n_b", "n_common", "common"):
             assert got[key] == want[key]
@@ -77,7 +78,7 @@ def test_agreement_matches_agreement_table(client):
             assert same(body["tau"][row["ranking"]][other], row[other])
     # GII 2023 vs 2024: 43/45 agreeing-minus-disagreeing pairs, hand-counted.
     assert body["tau"]["gii-2023"]["gii-2024"] == pytest.approx(43 / 45)
-    assert body["common"]["gii-2025"]["gii-2024"] == 8
+    assert body["common"]["gii-2025"]["gii-2024"] == 11
     assert body["common"]["gii-2023"]["gii-2023"] == 34  # a list shares all its hubs
     for row in reference["common"].iter_rows(named=True):
         for other in RANKINGS:
@@ -120,7 +121,7 @@ def test_consensus_matches_consensus_ranking(client, method):
         "lists_containing"].to_list()
     assert [r["lists_at_or_above"] for r in body["rows"]] == reference.table[
         "lists_at_or_above"].to_list()
-    assert body["n_lists"] == 7 and body["description"] == reference.description
+    assert body["n_lists"] == 10 and body["description"] == reference.description
     if method == "kemeny":
         # 50+ hubs: beyond the exact dynamic programme, and the answer says so.
         assert body["variant"] == "approximation"

@@ -39,8 +39,9 @@ def test_compare_json_and_table(capsys) -> None:
     data["pairs"] = [p for p in data["pairs"] if p["ranking_b"] == "gii-2025"
                      and p["ranking_a"] == "gii-2024"]
     pair = data["pairs"][0]
-    assert pair["n_common"] == 8 and data["unresolved"] == []
-    assert pair["kendall_tau_b"] == pytest.approx(0.7142857)  # (24 - 4) / 28: SZ/Tokyo and SJ-SF over 3 swap
+    assert pair["n_common"] == 11 and data["unresolved"] == []
+    # (50 - 5) / 55: SZ/Tokyo, SJ-SF over 3, and Cairo/Kuala Lumpur swap
+    assert pair["kendall_tau_b"] == pytest.approx(45 / 55)
     code, out, _ = run(capsys, "compare")
     assert code == 0 and "Kendall tau-b" in out and "all names resolved" in out
     assert "rows not compared" in out

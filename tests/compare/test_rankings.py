@@ -16,7 +16,7 @@ from techhubs.compare import (
     resolve_rankings,
     unresolved,
 )
-from techhubs.compare.rankings import RankedList
+from techhubs.compare.rankings import RANKING_COLUMNS, RankedList
 from techhubs.errors import DataError, UnknownNameError
 
 HEADER = "ranking,year,publisher,title,kind,rank,name_as_published,note\n"
@@ -29,14 +29,18 @@ def resolved() -> pl.DataFrame:
 
 def test_bundled_rankings_load() -> None:
     frame = load_rankings()
-    assert frame.height == 108
+    assert frame.height == 133
     counts = dict(frame.group_by("ranking").len().iter_rows())
-    assert counts["gii-2023"] == 34 and counts["gii-2025"] == 21
+    assert counts["gii-2023"] == 34 and counts["gii-2025"] == 31
+    assert counts["gii-2025-intensity"] == 5
     assert counts["article-high-tech-innovative"] == 10
     unranked = frame.filter(~pl.col("ordered"))
     assert unranked["rank"].null_count() == unranked.height
-    assert frame.filter(pl.col("ranking") == "gii-2025")["position"].to_list() == list(
-        range(1, 22))
+    gii25 = frame.filter(pl.col("ranking") == "gii-2025")
+    assert gii25["position"].to_list() == list(range(1, 32))
+    # placings added at the end of the file take their place by rank
+    assert gii25["rank"].to_list() == sorted(gii25["rank"].to_list())
+    assert gii25.filter(pl.col("name_as_published") == "Singapore")["position"][0] == 16
     assert frame["line"][0] == 2
 
 
@@ -88,7 +92,6 @@ def test_custom_csv_of_the_same_layout(tmp_path: Path) -> None:
     ("a,24,p,t,ranked,1,Tokyo,", 2, "4-digit year"),
     ("a,2024,p,t,ranked,1,,", 2, "empty name"),
     ("a,2024,p,t,ranked,1,Tokyo,\na,2024,p,t,ranked,2,tokyo,", 3, "appears twice"),
-    ("a,2024,p,t,ranked,2,Tokyo,\na,2024,p,t,ranked,1,Seoul,", 3, "ascending"),
     ("a,2024,p,t,ranked,1,Tokyo,\na,2024,p,t,unranked,,Seoul,", 3, "mixes"),
 ])
 def test_malformed_rows_name_file_and_line(tmp_path: Path, row: str, line: int,
@@ -136,9 +139,23 @@ def test_movers_gii_2024_to_2025(resolved: pl.DataFrame) -> None:
     assert rows["Tokyo–Yokohama"]["change"] == -1
     assert rows["Ningbo"]["source"] == "new entrant" and rows["Ningbo"]["change"] is None
     assert rows["New York City"]["source"] == "not in gii-2024 (partial list)"
-    assert table.height == 21
+    assert table.height == 31
 
 
 def test_consecutive_editions(resolved: pl.DataFrame) -> None:
     assert editions_of(resolved) == [("gii-2018", "gii-2023"), ("gii-2023", "gii-2024"),
-                                      ("gii-2024", "gii-2025")]
+                                      ("gii-2024", "gii-2025"),
+                                      ("gii-2023-intensity", "gii-2024-intensity"),
+                                      ("gii-2024-intensity", "gii-2025-intensity")]
+
+
+def test_a_ranked_list_may_be_written_out_of_order(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(RANKING_COLUMNS) + "\n"
+                    "a,2024,p,t,ranked,2,Tokyo,\nb,2024,p,t,ranked,1,Paris,\n"
+                    "a,2024,p,t,ranked,1,Seoul,\n", encoding="utf-8")
+    frame = load_rankings(path)
+    a = frame.filter(pl.col("ranking") == "a")
+    assert a["name_as_published"].to_list() == ["Seoul", "Tokyo"]
+    assert a["position"].to_list() == [1, 2] and a["line"].to_list() == [4, 2]
+    assert frame["ranking"].to_list() == ["a", "a", "b"]  # lists in order of appearance

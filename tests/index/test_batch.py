@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from techhubs.config import AggregationSpec, Methodology
 from techhubs.errors import ComputationError
 from techhubs.index import aggregate_tree, batch_scores, rank_descending, rank_rows
+from techhubs.methodology import AggregationSpec, Methodology
 from techhubs.robustness._synthetic import synthetic_case
 
 

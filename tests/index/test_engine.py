@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from scipy.stats import rankdata
 
-from techhubs.config import methodology_from_dict
 from techhubs.errors import ComputationError
 from techhubs.index import Composite
+from techhubs.methodology import methodology_from_dict
 from techhubs.panel import Panel
 
 # 5 units x 3 indicators, one missing value, indicator c is "less is better".

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from techhubs.config import load_methodology
 from techhubs.errors import DataError
 from techhubs.index.composite import Composite
 from techhubs.indicators import cluster_panel, indicator_table, intensity, shares, unit_ids
+from techhubs.methodology import load_methodology
 
 INDICATORS = {"patents": "pct_applications", "publications": "scientific_publications",
               "vc": "vc_deals"}

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from techhubs.cli import main
-from techhubs.config import load_methodology
+from techhubs.methodology import load_methodology
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

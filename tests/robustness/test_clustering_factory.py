@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import polars as pl
 
-from techhubs.config import methodology_from_dict
 from techhubs.index import Composite
+from techhubs.methodology import methodology_from_dict
 from techhubs.panel import Panel
 from techhubs.robustness import UncertaintySpec, match_units, rank_intervals
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from techhubs.config import methodology_from_dict
 from techhubs.datasets import load_edition
 from techhubs.errors import MethodologyError, TechhubsError
+from techhubs.methodology import methodology_from_dict
 from techhubs.robustness import UncertaintySpec, rank_intervals, sensitivity
 
 

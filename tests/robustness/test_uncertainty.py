@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from techhubs.config import Methodology
 from techhubs.datasets import load_edition
 from techhubs.index import Composite
+from techhubs.methodology import Methodology
 from techhubs.panel import Panel
 from techhubs.robustness import UncertaintySpec, rank_intervals
 from techhubs.robustness._synthetic import synthetic_case

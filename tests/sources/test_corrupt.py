@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from techhubs.errors import DataError
+from techhubs.sources.accounting import INVALID_ENCODING
 from techhubs.sources.patentsview import PatentsViewReader
-from techhubs.sources.report import INVALID_ENCODING
 from techhubs.sources.table import TableReader
 
 

@@ -9,10 +9,7 @@ import polars as pl
 import pytest
 
 from techhubs.errors import DataError
-from techhubs.sources.crunchbase import CrunchbaseReader
-from techhubs.sources.openalex import OpenAlexReader
-from techhubs.sources.patentsview import PatentsViewReader
-from techhubs.sources.report import (
+from techhubs.sources.accounting import (
     BAD_WEIGHT,
     DUPLICATE,
     INACTIVE,
@@ -21,6 +18,9 @@ from techhubs.sources.report import (
     UNPARSEABLE,
     UNRESOLVED,
 )
+from techhubs.sources.crunchbase import CrunchbaseReader
+from techhubs.sources.openalex import OpenAlexReader
+from techhubs.sources.patentsview import PatentsViewReader
 from techhubs.sources.ror import RorReader
 from techhubs.sources.table import TableReader
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from techhubs.errors import ComputationError, DataError
-from techhubs.sources.report import IngestReport
+from techhubs.sources.accounting import IngestReport
 
 
 def test_counts_examples_and_views() -> None:

@@ -28,7 +28,7 @@ def test_published_tab_end_to_end(browser, server, artifacts):
     # Agreement matrix: Kendall tau-b with common-hub counts, as agreement_table says.
     reference = agreement_table()
     names = reference["tau"]["ranking"].to_list()
-    assert page.locator("#agreement tbody tr").count() == len(names) == 7
+    assert page.locator("#agreement tbody tr").count() == len(names) == 10
     cell = page.locator('#agreement td[data-a="gii-2023"][data-b="gii-2024"]')
     tau = reference["tau"].filter(reference["tau"]["ranking"] == "gii-2023")["gii-2024"][0]
     common = reference["common"].filter(reference["common"]["ranking"] == "gii-2023")[

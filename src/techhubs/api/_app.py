@@ -64,7 +64,7 @@ from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.index.explain import explain
 from techhubs.views import intervals as _intervals
 from techhubs.views import published as _published
-from techhubs.views.sources import (
+from techhubs.views.store import (
     Fitted,
     Source,
     Store,

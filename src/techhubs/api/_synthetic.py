@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from techhubs.config import methodology_from_dict
+from techhubs.methodology import methodology_from_dict
 from techhubs.panel import Panel
-from techhubs.views.sources import Source
+from techhubs.views.store import Source
 
 
 def synthetic_panel(n_units: int, n_indicators: int, seed: int = 0) -> Panel:

@@ -65,7 +65,7 @@ def build(project: Path | None, demo: bool, edition: str, scale: float, seed: in
     if example:
         import textwrap
 
-        from techhubs.pipeline import config as config_module
+        from techhubs.pipeline import project as config_module
 
         doc = config_module.__doc__ or ""
         text = doc.split("::", 1)[1] if "::" in doc else doc

@@ -198,7 +198,7 @@ def methods(fmt: str, imeta: Path | None, denominate: bool | None, name: str | N
       techhubs methods gii-clusters -f toml > my_method.toml
       techhubs methods --from-imeta asem_iMeta.csv -f toml > asem.toml
     """
-    from techhubs.config import load_methodology
+    from techhubs.methodology import load_methodology
 
     if imeta is not None and name:
         raise TechhubsError("give a preset NAME or --from-imeta FILE, not both",

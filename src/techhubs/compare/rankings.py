@@ -114,14 +114,15 @@ def load_rankings(path: str | Path | None = None) -> pl.DataFrame:
               "kind": pl.Utf8, "rank": pl.Int64, "name_as_published": pl.Utf8,
               "note": pl.Utf8, "ordered": pl.Boolean, "position": pl.Int64, "line": pl.Int64}
     out = pl.DataFrame(rows, schema=schema)
-    # Tied ranks are allowed (a tie); a rank table must still be sorted.
-    for r in out.filter(pl.col("ordered"))["ranking"].unique(maintain_order=True).to_list():
-        sub = out.filter(pl.col("ranking") == r)
-        if sub["rank"].to_list() != sorted(sub["rank"].to_list()):
-            bad = next(i for i, (a, b) in enumerate(zip(sub["rank"], sub["rank"][1:],
-                                                       strict=False)) if b < a)
-            raise DataError(f"ranks of {r!r} are not in ascending order", file=file,
-                            line=int(sub["line"][bad + 1]), key="rank")
+    # A ranked list is ordered by its ranks (ties allowed), wherever its rows stand in the
+    # file: placings added later may follow other lists. ``position`` counts in that order.
+    first = {r: i for i, r in enumerate(dict.fromkeys(row["ranking"] for row in rows))}
+    out = (out.with_columns(pl.col("ranking").replace_strict(first, return_dtype=pl.Int64)
+                            .alias("_list"), pl.col("rank").fill_null(0).alias("_rank"))
+           .sort("_list", "_rank", "line")
+           .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("ranking")
+                         .alias("position"))
+           .drop("_list", "_rank"))
     return out
 
 
@@ -320,14 +321,15 @@ def movers(resolved: pl.DataFrame, before: str, after: str) -> pl.DataFrame:
 def editions_of(resolved: pl.DataFrame) -> list[tuple[str, str]]:
     """Consecutive ``(earlier, later)`` editions of rankings by the same publisher and title stem.
 
-    Rankings are grouped by publisher and the id without its year suffix
-    (``gii-2024``, ``gii-2025`` -> ``gii``), ordered by year.
+    Rankings are grouped by publisher and the id without its year
+    (``gii-2024``, ``gii-2025`` -> ``gii``; ``gii-2024-intensity`` ->
+    ``gii-intensity``), ordered by year.
     """
     meta = (resolved.filter(pl.col("ordered")).group_by("ranking", maintain_order=True)
             .agg(pl.col("publisher").first(), pl.col("year").first()))
     groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for row in meta.iter_rows(named=True):
-        stem = re.sub(r"-?\d{4}$", "", row["ranking"])
+        stem = re.sub(r"-?\d{4}(?=-|$)", "", row["ranking"])
         if row["year"] is not None:
             groups.setdefault((row["publisher"], stem), []).append((row["year"], row["ranking"]))
     pairs: list[tuple[str, str]] = []

@@ -5,8 +5,8 @@ rebuilds (:class:`Composite`), and batches of weight vectors evaluated at once
 (:func:`batch_scores`, used by :mod:`techhubs.robustness`).
 """
 
-from techhubs.index._aggregate import rank_descending, rank_rows
 from techhubs.index._batch import batch_scores
+from techhubs.index._means import rank_descending, rank_rows
 from techhubs.index._treat import TreatmentRecord, skew_kurtosis, treat_column
 from techhubs.index.composite import (
     Composite,

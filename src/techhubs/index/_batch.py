@@ -11,9 +11,9 @@ mean of the engine is a ratio of two weighted sums,
     generalised (sum(w x^p) / sum(w))^(1/p)
 
 with missing children skipped and the weights renormalised over the
-children a unit has, exactly as :mod:`techhubs.index._aggregate` does for a
+children a unit has, exactly as :mod:`techhubs.index._means` does for a
 single run (so batched and per-run scores agree to rounding): the transforms
-``f`` and ``f^-1`` are :func:`techhubs.index._aggregate.power_transform` and
+``f`` and ``f^-1`` are :func:`techhubs.index._means.power_transform` and
 ``power_inverse``, the one definition of these means. Copeland is evaluated
 on the stacked (runs, n_units, k) children by the engine's own ``copeland``:
 its cost is O(runs x n_units^2 x k), fine for a few hundred units.
@@ -26,9 +26,9 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from techhubs.config import AggregationSpec, Methodology
 from techhubs.errors import ComputationError
-from techhubs.index import _aggregate
+from techhubs.index import _means
+from techhubs.methodology import AggregationSpec, Methodology
 
 Array = NDArray[np.float64]
 
@@ -45,7 +45,7 @@ class _Value:
 
 
 def _needs_positive(spec: AggregationSpec) -> bool:
-    return _aggregate.needs_positive(spec.method, spec.p)
+    return _means.needs_positive(spec.method, spec.p)
 
 
 def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str) -> Array:
@@ -67,7 +67,7 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
     if shared:
         block = np.column_stack([children[i].data for i in shared])
         avail = ~np.isnan(block)
-        f = np.where(avail, _aggregate.power_transform(block, method, p), 0.0)
+        f = np.where(avail, _means.power_transform(block, method, p), 0.0)
         ws = w[:, shared]
         num = ws @ f.T
         if avail.all():
@@ -77,7 +77,7 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
     for i in per_run:
         c = children[i]
         wi = w[:, i, None]
-        fv = _aggregate.power_transform(c.data, method, p)
+        fv = _means.power_transform(c.data, method, p)
         if c.has_nan:
             a = ~np.isnan(c.data)
             fv = np.where(a, fv, 0.0)
@@ -90,7 +90,7 @@ def _combine(children: list[_Value], w: Array, spec: AggregationSpec, node: str)
             num += wi * fv
     assert num is not None
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        score = num if method == "sum" else _aggregate.power_inverse(
+        score = num if method == "sum" else _means.power_inverse(
             np.divide(num, den, out=num), method, p)
     bad = den <= 0
     if spec.min_coverage > 0:
@@ -137,9 +137,9 @@ def _collapsed(x: Array, codes: list[str], m: Methodology, weights: Array,
             hint="sample normalisations with a positive range, e.g. "
             "'minmax:low=1:high=100' or 'zscore:mean=100:sd=10'",
         )
-    f = _aggregate.power_transform(x, method, spec.p)
+    f = _means.power_transform(x, method, spec.p)
     s = v @ f.T
-    return s if method == "sum" else _aggregate.power_inverse(s, method, spec.p)
+    return s if method == "sum" else _means.power_inverse(s, method, spec.p)
 
 
 def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
@@ -184,5 +184,5 @@ def _copeland(kids: list[_Value], w: Array, runs: int, n: int, min_coverage: flo
         stop = min(start + step, runs)
         stacked = np.stack([np.broadcast_to(k.data, (runs, n))[start:stop] for k in kids],
                            axis=-1)
-        out[start:stop] = _aggregate.copeland(stacked, w[start:stop], min_coverage)
+        out[start:stop] = _means.copeland(stacked, w[start:stop], min_coverage)
     return out

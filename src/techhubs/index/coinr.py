@@ -5,7 +5,7 @@ unit: ``uCode``, ``uName``, group columns, denominators, indicator columns)
 and ``iMeta`` (one row per indicator, aggregate, group or denominator:
 ``Level, iCode, iName, Direction, Weight, Unit, Target, Denominator, Parent,
 Type``). :func:`methodology_from_imeta` turns ``iMeta`` into a techhubs
-:class:`~techhubs.config.Methodology` and :func:`panel_from_idata` turns
+:class:`~techhubs.methodology.Methodology` and :func:`panel_from_idata` turns
 ``iData`` into a :class:`~techhubs.panel.Panel`, so a COINr example ranks with
 ``techhubs rank --data iData.csv --method iMeta.csv``.
 
@@ -25,8 +25,8 @@ from typing import Any
 
 import polars as pl
 
-from techhubs.config import Methodology, methodology_from_dict
 from techhubs.errors import DataError, MethodologyError
+from techhubs.methodology import Methodology, methodology_from_dict
 from techhubs.panel import Panel
 
 _IMETA_COLUMNS = ("iCode", "Type", "Parent")

@@ -30,10 +30,10 @@ import polars as pl
 from numpy.typing import NDArray
 
 from techhubs._version import __version__
-from techhubs.config import STEPS, AggregationSpec, Methodology, Node, load_methodology
 from techhubs.errors import ComputationError, MethodologyError
-from techhubs.index import _aggregate, _impute, _normalise, _treat
+from techhubs.index import _impute, _means, _normalise, _treat
 from techhubs.index.ranking import Ranking, ranking_table
+from techhubs.methodology import STEPS, AggregationSpec, Methodology, Node, load_methodology
 from techhubs.panel import Panel
 
 Array = NDArray[np.float64]
@@ -116,7 +116,7 @@ class Composite:
     Parameters
     ----------
     method:
-        A :class:`~techhubs.config.Methodology`, a preset name
+        A :class:`~techhubs.methodology.Methodology`, a preset name
         (``gii-clusters``, ``gii-intensity``, ``hub-factors``) or a TOML path.
 
     Attributes (after ``fit``)
@@ -169,7 +169,7 @@ class Composite:
         self.node_scores_ = aggregate_step(self.data_["normalised"], methodology, log)
         self.log_ = log
         self.score_ = self.node_scores_[methodology.root.code]
-        self.rank_ = _aggregate.rank_descending(self.score_)
+        self.rank_ = _means.rank_descending(self.score_)
         self.__dict__.pop("_ranking", None)
         return self
 
@@ -179,7 +179,7 @@ class Composite:
         The changes apply to the tree as fitted (``methodology_``: optional
         indicators the panel lacks are gone). A ``weights={"code": w}`` entry
         replaces node weights (validated by
-        :meth:`~techhubs.config.Methodology.with_weights`). Intermediate tables
+        :meth:`~techhubs.methodology.Methodology.with_weights`). Intermediate tables
         upstream of the first changed step are reused, not recomputed.
         """
         self._check_fitted()
@@ -393,7 +393,7 @@ def aggregate_tree(normalised: Array, codes: list[str], m: Methodology,
                 axis=-1,
             )
         spec = aggregation or m.aggregation_for(node)
-        scores[node.code] = _aggregate.aggregate(xs, w, spec.method, spec.p, spec.min_coverage)
+        scores[node.code] = _means.aggregate(xs, w, spec.method, spec.p, spec.min_coverage)
     return scores
 
 

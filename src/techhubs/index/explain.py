@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from techhubs.index._aggregate import rank_descending
+from techhubs.index._means import rank_descending
 from techhubs.index.composite import Composite
 
 _LINEAR = ("arithmetic", "sum")

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from techhubs.config import Methodology
 from techhubs.errors import TechhubsError
+from techhubs.methodology import Methodology
 from techhubs.panel import Panel
 
 if TYPE_CHECKING:  # annotation only: composite imports this module

@@ -12,7 +12,7 @@ and its crash safety, :mod:`techhubs.pipeline.demo` for the synthetic demo.
 
 from techhubs.pipeline._build import BuildResult, StageRun, build
 from techhubs.pipeline._stages import STAGE_NAMES
-from techhubs.pipeline.config import (
+from techhubs.pipeline.project import (
            BuildConfig,
            ClusteringSpec,
            InputSpec,

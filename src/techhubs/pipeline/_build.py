@@ -24,7 +24,7 @@ from techhubs.pipeline.cache import (
     sha256_text,
     write_json_atomic,
 )
-from techhubs.pipeline.config import BuildConfig
+from techhubs.pipeline.project import BuildConfig
 
 Event = Callable[[str, str, dict[str, Any]], None]
 """``on_event(event, stage, info)``: events ``start``, ``progress`` (info: step, done,
@@ -222,7 +222,7 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         put("rank_intervals.csv", lambda p: intervals.write_csv(p))
     comparison_summary = None
     if config.compare_edition:
-        from techhubs.pipeline.compare import compare_with_edition
+        from techhubs.pipeline.recovery import compare_with_edition
 
         comparison, comparison_summary = compare_with_edition(table, clusters,
                                                               config.compare_edition)

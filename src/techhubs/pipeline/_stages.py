@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from techhubs.errors import DataError
-from techhubs.pipeline.config import BuildConfig
+from techhubs.pipeline.project import BuildConfig
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)`` inside a stage."""
@@ -378,7 +378,7 @@ def _period_text(config: BuildConfig) -> str:
     return f"{start if start is not None else ''}-{end if end is not None else ''}"
 
 
-def load_panel(directory: Path) -> Any:
+def read_panel_dir(directory: Path) -> Any:
     """The panel written by the indicators stage."""
     from techhubs.panel import Panel
 
@@ -416,7 +416,7 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
 
 # ------------------------------------------------------------------ index
 def _index_params(config: BuildConfig) -> dict[str, Any]:
-    from techhubs.config import load_methodology
+    from techhubs.methodology import load_methodology
 
     m = load_methodology(config.methodology)
     return {"methodology": config.methodology, "spec": m.to_toml()}
@@ -424,10 +424,10 @@ def _index_params(config: BuildConfig) -> dict[str, Any]:
 
 def _run_index(config: BuildConfig, ctx: dict[str, Any], out: Path,
                progress: Progress) -> dict[str, Any]:
-    from techhubs.config import load_methodology
     from techhubs.index.composite import Composite
+    from techhubs.methodology import load_methodology
 
-    panel = load_panel(ctx["indicators"]["dir"])
+    panel = read_panel_dir(ctx["indicators"]["dir"])
     m = load_methodology(config.methodology)
     composite = Composite(m).fit(panel)
     ranking = composite.ranking_
@@ -446,8 +446,8 @@ def _robustness_params(config: BuildConfig) -> dict[str, Any]:
 
 def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     progress: Progress) -> dict[str, Any]:
-    from techhubs.config import load_methodology
     from techhubs.index.composite import Composite
+    from techhubs.methodology import load_methodology
     from techhubs.robustness import rank_intervals
 
     rob = dict(config.robustness or {})
@@ -457,7 +457,7 @@ def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
     spec = rob.pop("spec", None)
     if spec is None and rob:
         spec = rob
-    panel = load_panel(ctx["indicators"]["dir"])
+    panel = read_panel_dir(ctx["indicators"]["dir"])
     composite = Composite(load_methodology(config.methodology)).fit(panel)
     factory = None
     if isinstance(spec, Mapping) and spec.get("clustering"):

@@ -14,14 +14,14 @@ import jinja2
 
 from techhubs import workflows
 from techhubs._version import __version__
-from techhubs.config import load_methodology
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.explain import explain
+from techhubs.methodology import load_methodology
 from techhubs.report._svg import LEGEND, bars_svg, interval_chart, map_svg, width_colour
 from techhubs.views import intervals as _intervals
 from techhubs.views.published import build_index
-from techhubs.views.sources import results_source
+from techhubs.views.store import results_source
 
 
 def _finite(value: Any) -> Any:

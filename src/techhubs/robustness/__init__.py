@@ -8,7 +8,7 @@
 [1, 2]
 """
 
-from techhubs.robustness._report import (
+from techhubs.robustness._analysis import (
     RobustnessReport,
     resolve_spec,
     robustness_report,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from techhubs.config import Methodology, methodology_from_dict
+from techhubs.methodology import Methodology, methodology_from_dict
 from techhubs.panel import Panel
 
 

@@ -27,8 +27,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from techhubs.config import Methodology
 from techhubs.errors import TechhubsError
+from techhubs.methodology import Methodology
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
     IntervalResult,

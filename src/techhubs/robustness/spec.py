@@ -35,17 +35,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from techhubs.config import (
+from techhubs.errors import MethodologyError
+from techhubs.methodology import (
     AGGREGATION_METHODS,
     IMPUTATION_METHODS,
     NORMALISATION_METHODS,
     AggregationSpec,
     NormalisationSpec,
 )
-from techhubs.errors import MethodologyError
 
 if TYPE_CHECKING:
-    from techhubs.config import Methodology
+    from techhubs.methodology import Methodology
 
 WEIGHT_MODES = ("uniform", "dirichlet")
 WEIGHT_SCOPES = ("indicators", "all")

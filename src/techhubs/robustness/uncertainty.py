@@ -33,7 +33,6 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from techhubs.config import Methodology, Node
 from techhubs.errors import ComputationError, MethodologyError, TechhubsError
 from techhubs.index import (
     Composite,
@@ -43,6 +42,7 @@ from techhubs.index import (
     resolve_methodology,
     transform,
 )
+from techhubs.methodology import Methodology, Node
 from techhubs.panel import Panel
 from techhubs.robustness.spec import UncertaintySpec, aggregation_spec, normalisation_spec
 

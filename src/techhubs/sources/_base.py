@@ -12,7 +12,7 @@ A reader turns one format into batches of the points table
 
 Every input record is either used (it yields one or more points whose
 weights sum to the record's share) or dropped with a counted reason in the
-:class:`~techhubs.sources.report.IngestReport`.
+:class:`~techhubs.sources.accounting.IngestReport`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from techhubs.sources.report import OUT_OF_RANGE, IngestReport
+from techhubs.sources.accounting import OUT_OF_RANGE, IngestReport
 
 POINTS_SCHEMA: dict[str, pl.DataType] = {
     "latitude": pl.Float64(),

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from techhubs.errors import DataError
-from techhubs.sources.report import INVALID_ENCODING, UNPARSEABLE, IngestReport
+from techhubs.sources.accounting import INVALID_ENCODING, UNPARSEABLE, IngestReport
 
 _CHUNK = 1 << 20
 _LINE_END = re.compile(rb"\r\n|\r|\n")

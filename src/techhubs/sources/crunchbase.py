@@ -30,7 +30,7 @@ import polars as pl
 from techhubs.geo.geocode import Geocoder, default_geocoder
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
 from techhubs.sources._text import iter_csv_records
-from techhubs.sources.report import NO_LOCATION, UNRESOLVED, IngestReport
+from techhubs.sources.accounting import NO_LOCATION, UNRESOLVED, IngestReport
 
 REQUIRED = (
     "company_permalink",

@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from techhubs.sources._base import PathLike, Reader
-from techhubs.sources.report import (
+from techhubs.sources.accounting import (
     DUPLICATE,
     NO_LOCATION,
     UNPARSEABLE,

@@ -29,7 +29,7 @@ import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.sources._base import PathLike, Reader
-from techhubs.sources.report import (
+from techhubs.sources.accounting import (
     DUPLICATE,
     NO_LOCATION,
     OUT_OF_RANGE,

@@ -20,7 +20,7 @@ import polars as pl
 from techhubs.errors import DataError
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
 from techhubs.sources._text import iter_csv_records, iter_raw_lines, open_binary
-from techhubs.sources.report import (
+from techhubs.sources.accounting import (
     DUPLICATE,
     INACTIVE,
     NO_LOCATION,

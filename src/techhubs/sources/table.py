@@ -20,7 +20,7 @@ from techhubs.geo.geocode import Geocoder, default_geocoder
 from techhubs.points import KNOWN_SOURCES
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
 from techhubs.sources._text import iter_csv_records
-from techhubs.sources.report import (
+from techhubs.sources.accounting import (
     BAD_WEIGHT,
     DUPLICATE,
     NO_LOCATION,

@@ -148,7 +148,8 @@ export class PublishedView {
     const { state, $ } = this;
     const catalogue = await getJSON("/api/published/rankings");
     const ranked = catalogue.rankings.filter((r) => r.ordered).map((r) => r.ranking);
-    const gii = ranked.filter((r) => r.startsWith("gii-")).sort();
+    // The GII cluster rankings themselves (gii-2024, gii-2025), not their intensity lists.
+    const gii = ranked.filter((r) => /^gii-\d{4}$/.test(r)).sort();
     if (!ranked.includes(state.mfrom)) state.mfrom = gii.length > 1 ? gii[gii.length - 2] : ranked[0];
     if (!ranked.includes(state.mto) || state.mto === state.mfrom) state.mto = gii.length > 1 ? gii[gii.length - 1] : ranked[1];
     if (!METHODS.some(([m]) => m === state.cmethod)) state.cmethod = "borda";

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from techhubs.config import load_methodology, methodology_from_dict
 from techhubs.errors import MethodologyError, UnknownNameError
+from techhubs.methodology import load_methodology, methodology_from_dict
 
 GOOD = """
 name = "mini"

@@ -18,13 +18,6 @@ from typing import Any
 
 import polars as pl
 
-from techhubs.config import (
-    AGGREGATION_METHODS,
-    NORMALISATION_METHODS,
-    Methodology,
-    load_methodology,
-    methodology_from_dict,
-)
 from techhubs.datasets.editions import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
@@ -33,6 +26,13 @@ from techhubs.errors import (
     UnknownNameError,
 )
 from techhubs.index import Composite
+from techhubs.methodology import (
+    AGGREGATION_METHODS,
+    NORMALISATION_METHODS,
+    Methodology,
+    load_methodology,
+    methodology_from_dict,
+)
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
 

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from techhubs.config import Methodology
 from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.ranking import Ranking
+from techhubs.methodology import Methodology
 from techhubs.robustness.sensitivity import SensitivityResult, sensitivity
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
