@@ -63,7 +63,7 @@ def main() -> None:
           "weights of levels 2-3 +-25%")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
           "(shared machine: figures are noisy)")
-    coin = techhubs.build(data=idata, method=imeta)
+    coin = techhubs.fit(data=idata, method=imeta)
     cases = {
         "arithmetic": (coin, {"weights": {"levels": [2, 3], "noise": 0.25}}),
         "arithmetic or geometric": (

@@ -6,7 +6,7 @@ The Python API mirrors the command line::
     ranking = techhubs.rank()                      # techhubs rank
     ranking = techhubs.rank(method="gii-intensity", top=10)
     why = techhubs.explain("Seoul")                # techhubs explain Seoul
-    coin = techhubs.build()                        # the fitted Composite, every step kept
+    coin = techhubs.fit()                          # the fitted Composite, every step kept
     variant = coin.rebuild(normalise={"method": "zscore"})
 """
 
@@ -23,7 +23,7 @@ from techhubs.errors import (
 from techhubs.index import Composite, Explanation, Ranking
 from techhubs.methodology import Methodology, load_methodology
 from techhubs.panel import Panel
-from techhubs.workflows import build, editions, explain, methods, rank
+from techhubs.workflows import build, editions, explain, fit, methods, rank
 
 __all__ = [
     "Composite",
@@ -41,6 +41,7 @@ __all__ = [
     "build",
     "editions",
     "explain",
+    "fit",
     "list_editions",
     "load_edition",
     "load_methodology",

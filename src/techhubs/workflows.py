@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,9 @@ def default_method(edition: str | None, data: Any) -> str:
     return "gii-clusters"
 
 
-def build(edition: str | None = None, data: str | Path | Panel | None = None,
-          method: str | Path | Methodology | None = None,
-          denominate: bool | None = None) -> Composite:
+def fit(edition: str | None = None, data: str | Path | Panel | None = None,
+        method: str | Path | Methodology | None = None,
+        denominate: bool | None = None) -> Composite:
     """Fit a :class:`Composite` (the full build, with every intermediate step kept).
 
     ``denominate`` overrides the methodology's ``[denominate]`` step: True
@@ -82,6 +83,14 @@ def build(edition: str | None = None, data: str | Path | Panel | None = None,
     return Composite(methodology).fit(panel)
 
 
+def build(*args: Any, **kwargs: Any) -> Composite:
+    """Deprecated name of :func:`fit` (``techhubs build`` is the pipeline command)."""
+    warnings.warn("techhubs.build() is deprecated: use techhubs.fit() (the same fitted "
+                  "Composite); `techhubs build` on the command line runs the pipeline",
+                  DeprecationWarning, stacklevel=2)
+    return fit(*args, **kwargs)
+
+
 def _load_method(method: str | Path) -> Methodology:
     from techhubs.index.coinr import is_imeta, methodology_from_imeta
 
@@ -94,14 +103,14 @@ def rank(edition: str | None = None, data: str | Path | Panel | None = None,
          method: str | Path | Methodology | None = None, top: int | None = None,
          economy: str | None = None, denominate: bool | None = None) -> Ranking:
     """Rank an edition or a data file with a methodology (preset name or TOML file)."""
-    return build(edition, data, method, denominate).ranking_.filter_economy(economy).top(top)
+    return fit(edition, data, method, denominate).ranking_.filter_economy(economy).top(top)
 
 
 def explain(unit: str, edition: str | None = None, data: str | Path | Panel | None = None,
             method: str | Path | Methodology | None = None,
             denominate: bool | None = None) -> Explanation:
     """Score decomposition, strengths/weaknesses and gaps for one unit."""
-    return _explain(build(edition, data, method, denominate), unit)
+    return _explain(fit(edition, data, method, denominate), unit)
 
 
 def editions() -> list[dict[str, Any]]:
@@ -125,7 +134,7 @@ def rank_intervals(edition: str | None = None, data: str | Path | Panel | None =
     from techhubs.robustness import rank_intervals as _rank_intervals
     from techhubs.robustness import resolve_spec
 
-    composite = build(edition, data, method, denominate)
+    composite = fit(edition, data, method, denominate)
     s = resolve_spec(composite.methodology_, spec,
                      {"weights": weights} if weights is not None else None)
     return _rank_intervals(composite, s, runs=runs, seed=seed, progress=progress)
@@ -141,6 +150,6 @@ def robustness(edition: str | None = None, data: str | Path | Panel | None = Non
     ``[uncertainty]`` keys replacing the methodology's own."""
     from techhubs.robustness import robustness_report
 
-    composite = build(edition, data, method, denominate)
+    composite = fit(edition, data, method, denominate)
     return robustness_report(composite, overrides=overrides, runs=runs, seed=seed,
                              sobol=sobol, progress=progress)

@@ -114,7 +114,7 @@ def test_rerank_publications_zero_is_the_pct_only_order(client):
     body = client.post("/api/rerank", json={
         "edition": "gii-2023", "weights": {"scientific_publications": 0}}).json()
     assert [r["unit_id"] for r in body["rows"]] == pct_only_order()
-    base = workflows.build("gii-2023")
+    base = workflows.fit("gii-2023")
     base_rank = dict(zip(base.panel_.unit_ids, base.rank_.astype(int).tolist(), strict=True))
     assert all(r["base_rank"] == base_rank[r["unit_id"]] for r in body["rows"])
     assert body["weights"] == {"pct_applications": 1.0, "scientific_publications": 0.0}

@@ -189,7 +189,7 @@ def _assert_same_build(coin: techhubs.Composite, ref: dict[str, np.ndarray]) -> 
 def test_default_build_is_coinr_default(asem: tuple[Path, Path]) -> None:
     """``--method iMeta.csv``: raw data, min-max 0-100, arithmetic means (no Denominate)."""
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta)
+    coin = techhubs.fit(data=idata, method=imeta)
     assert coin.panel_.n_units == 51 and len(coin.methodology_.indicators) == 49
     assert coin.methodology_.depth() == 4 and coin.methodology_.denominate.method == "none"
     ref, _ = _coinr(idata, imeta)
@@ -198,14 +198,14 @@ def test_default_build_is_coinr_default(asem: tuple[Path, Path]) -> None:
 
 def test_denominated_build_when_asked(asem: tuple[Path, Path]) -> None:
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta, denominate=True)
+    coin = techhubs.fit(data=idata, method=imeta, denominate=True)
     ref, _ = _coinr(idata, imeta, denominate=True)
     _assert_same_build(coin, ref)
 
 
 def test_zscore_arithmetic(asem: tuple[Path, Path]) -> None:
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta).rebuild(
+    coin = techhubs.fit(data=idata, method=imeta).rebuild(
         normalise={"method": "zscore", "mean": 0.0, "sd": 1.0})
     ref, _ = _coinr(idata, imeta, normalise="zscore")
     _assert_same_build(coin, ref)
@@ -213,7 +213,7 @@ def test_zscore_arithmetic(asem: tuple[Path, Path]) -> None:
 
 def test_mean_imputation_treatment_minmax_1_100_geometric(asem: tuple[Path, Path]) -> None:
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta).rebuild(
+    coin = techhubs.fit(data=idata, method=imeta).rebuild(
         impute={"method": "mean"}, treat={"method": "winsorise"},
         normalise={"method": "minmax", "low": 1.0, "high": 100.0},
         aggregate={"method": "geometric"})
@@ -230,7 +230,7 @@ def test_mean_imputation_treatment_minmax_1_100_geometric(asem: tuple[Path, Path
 
 def test_percentile_ranks_min_ties_arithmetic(asem: tuple[Path, Path]) -> None:
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta).rebuild(
+    coin = techhubs.fit(data=idata, method=imeta).rebuild(
         normalise={"method": "percentile", "scale": 1.0, "ties": "min"})
     ref, _ = _coinr(idata, imeta, normalise="percentile")
     _assert_same_build(coin, ref)
@@ -272,7 +272,7 @@ def test_normalised_values_as_coinr_prints_them(asem: tuple[Path, Path]) -> None
     """COINr's normalise vignette: Ship min-max 0-100 of the raw data, Flights z-scores
     with mean 10 and sd 2."""
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta)
+    coin = techhubs.fit(data=idata, method=imeta)
     ids = coin.panel_.unit_ids
     ship = coin.data_["normalised"][:, coin.methodology_.indicator_codes.index("Ship")]
     for unit, value in {"AUS": 66.14497, "AUT": 0.0, "BEL": 97.14314, "BGD": 45.80661,
@@ -356,7 +356,7 @@ def test_imeta_to_editable_toml_round_trip(asem: tuple[Path, Path], tmp_path: Pa
     edited = runner.invoke(cli, ["rank", "--data", str(idata), "--method", str(path),
                                   "-f", "csv"])
     assert edited.exit_code == 0, edited.output
-    coin = techhubs.build(data=idata, method=imeta).rebuild(treat={"method": "winsorise"})
+    coin = techhubs.fit(data=idata, method=imeta).rebuild(treat={"method": "winsorise"})
     table = pl.read_csv(edited.stdout.encode())
     scores = dict(zip(coin.panel_.unit_ids, coin.score_.tolist(), strict=True))
     for uid, score in zip(table["unit_id"], table["score"], strict=True):
@@ -368,7 +368,7 @@ def test_weights_by_level_vary_only_those_levels(asem: tuple[Path, Path]) -> Non
     from techhubs.robustness import rank_intervals
 
     idata, imeta = asem
-    coin = techhubs.build(data=idata, method=imeta)
+    coin = techhubs.fit(data=idata, method=imeta)
     result = rank_intervals(coin, {"weights": {"levels": [2, 3], "noise": 0.25}}, runs=500,
                             seed=1)
     levels = coin.methodology_.levels()
@@ -387,6 +387,6 @@ def test_weights_by_level_vary_only_those_levels(asem: tuple[Path, Path]) -> Non
 
 def test_group_columns_stay_unit_attributes(asem: tuple[Path, Path]) -> None:
     idata, imeta = asem
-    variant = techhubs.build(data=idata, method=imeta).rebuild(
+    variant = techhubs.fit(data=idata, method=imeta).rebuild(
         impute={"method": "group_mean", "group": "GDP_group"})
     assert not np.isnan(variant.data_["imputed"]).any()

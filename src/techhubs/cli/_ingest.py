@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from techhubs.errors import DataError
+from techhubs.sources.registry import make_reader, reader_names
 
-SOURCES = ("crunchbase", "patentsview", "openalex", "ror", "table")
+SOURCES = reader_names()
 
 
 @click.command("ingest")
@@ -74,47 +75,25 @@ def ingest(
     or CSV dump) or table (any CSV/Parquet mapped with --lat/--lon or
     --city/--country). Every record is used or dropped with a counted reason.
     """
-    from techhubs.sources._base import Reader
-
-    reader: Reader
-    if source == "crunchbase":
-        from techhubs.sources.crunchbase import CrunchbaseReader
-
-        reader = CrunchbaseReader()
-    elif source == "patentsview":
-        from techhubs.sources.patentsview import PatentsViewReader
-
-        reader = PatentsViewReader()
-    elif source == "openalex":
+    options: dict[str, object] = {}
+    if source == "openalex":
         if not institutions:
             raise DataError(
-                "openalex needs --institutions (OpenAlex institutions JSONL or ROR dump)"
-            )
-        from techhubs.sources.openalex import OpenAlexReader
-
-        reader = OpenAlexReader(institutions)
+                "openalex needs --institutions (OpenAlex institutions JSONL or ROR dump)",
+                key="--institutions")
+        options["institutions"] = institutions
     elif source == "ror":
-        from techhubs.sources.ror import RorReader
-
-        reader = RorReader(include_inactive=include_inactive)
-    else:
+        options["include_inactive"] = include_inactive
+    elif source == "table":
         if not label:
-            raise DataError("table needs --label (patents, publications, vc or institutions)")
-        from techhubs.sources.table import TableReader
-
-        reader = TableReader(
-            label,
-            lat=lat,
-            lon=lon,
-            city=city,
-            region=region,
-            country=country,
-            weight=weight,
-            year=year,
-            field=field_col,
-            id=id_col,
-            delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
-        )
+            raise DataError("table needs --label (patents, publications, vc or institutions)",
+                            key="--label")
+        columns = {"lat": lat, "lon": lon, "city": city, "region": region,
+                   "country": country, "weight": weight, "year": year, "field": field_col,
+                   "id": id_col}
+        options.update({k: v for k, v in columns.items() if v is not None})
+        options["delimiter"] = "\t" if delimiter in ("\\t", "tab") else delimiter
+    reader = make_reader(source, options, source=label)
     from rich.console import Console
 
     console = Console(stderr=True)

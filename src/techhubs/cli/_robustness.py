@@ -150,7 +150,7 @@ def robustness(edition: str | None, data: Path | None, method: str | None,
     overrides = {k: v for k, v in overrides.items() if v is not None}
     from techhubs.robustness import robustness_report, write_report
 
-    composite = workflows.build(edition=edition, data=data, method=method,
+    composite = workflows.fit(edition=edition, data=data, method=method,
                                 denominate=denominate)
     with progress_bars("Monte Carlo runs", "Sobol runs") as (mc, sb):
         report = robustness_report(composite, overrides=overrides or None, runs=runs,

@@ -19,6 +19,7 @@ import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.pipeline.project import BuildConfig
+from techhubs.sources.registry import make_reader
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)`` inside a stage."""
@@ -115,47 +116,6 @@ def _ingest_params(config: BuildConfig) -> dict[str, Any]:
     return {"inputs": [i.to_dict() for i in config.inputs]}
 
 
-_READER_MODULES = {"patentsview": "patentsview", "openalex": "openalex", "ror": "ror",
-                   "crunchbase": "crunchbase", "generic": "table", "table": "table"}
-
-
-def _reader_for(fmt: str, source: str, options: Mapping[str, Any]) -> Any:
-    """The reader of ``techhubs.sources`` for format ``fmt``, built with ``options``.
-
-    ``generic`` is the table reader; readers that take a ``source`` label get
-    the input's source unless the options name one.
-    """
-    import importlib
-    import inspect
-
-    import techhubs.sources as sources
-    from techhubs.sources._base import Reader
-
-    name = _READER_MODULES.get(fmt, fmt)
-    importlib.import_module(f"techhubs.sources.{name}")
-
-    candidates: list[type[Any]] = []
-    seen: set[type[Any]] = set()
-    stack = list(Reader.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        stack.extend(cls.__subclasses__())
-        if getattr(cls, "name", "") == name and not inspect.isabstract(cls):
-            candidates.append(cls)
-    if not candidates:
-        raise DataError(f"no reader for format {fmt!r} in {sources.__name__}", key="format")
-    kwargs = dict(options)
-    if "source" in inspect.signature(candidates[0].__init__).parameters:
-        kwargs.setdefault("source", source)
-    try:
-        return candidates[0](**kwargs)
-    except TypeError as exc:
-        raise DataError(f"bad options for the {fmt} reader: {exc}", key="options") from exc
-
-
 def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                 progress: Progress) -> dict[str, Any]:
     con = _connect()
@@ -170,7 +130,7 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
             if spec.format == "points":
                 files = list(spec.paths)
             else:
-                reader = _reader_for(spec.format, spec.source, spec.options)
+                reader = make_reader(spec.format, spec.options, source=spec.source)
                 target = out / f"points-{k}.parquet"
                 report = reader.write(list(spec.paths), target)
                 entry["reader"] = report.to_dict()

@@ -50,8 +50,10 @@ from pathlib import Path
 from typing import Any
 
 from techhubs.errors import DataError
+from techhubs.sources.registry import ALIASES, reader_names
 
-FORMATS = ("points", "patentsview", "openalex", "ror", "crunchbase", "generic", "table")
+# "points": a points file already (techhubs ingest output); else a reader of the registry.
+FORMATS = ("points", *reader_names(), *ALIASES)
 DEFAULT_INDICATORS = {
     "patents": "pct_applications",
     "publications": "scientific_publications",
