@@ -209,10 +209,10 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
         con.close()
     read = sum(f["rows_read"] for i in inputs for f in i["files"])
     used = sum(f["rows_used"] for i in inputs for f in i["files"])
-    report = {"inputs": inputs, "rows_read": read, "rows_used": used,
-              "rows_dropped": read - used, "points_files": points_files,
-              "synthetic": synthetic}
-    (out / "ingest.json").write_text(json.dumps(report, indent=2, default=str))
+    summary = {"inputs": inputs, "rows_read": read, "rows_used": used,
+               "rows_dropped": read - used, "points_files": points_files,
+               "synthetic": synthetic}
+    (out / "ingest.json").write_text(json.dumps(summary, indent=2, default=str))
     return {"rows_read": read, "rows_used": used, "rows_dropped": read - used,
             "points_files": points_files, "synthetic": synthetic}
 
