@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "techhubs"
 
 LAYERS: list[set[str]] = [
-    {"_version", "errors"},
+    {"_version", "errors", "spec"},
     {"geo"},
     {"presets", "panel", "points", "config", "methodology"},
     {"index", "datasets", "sources", "aggregate", "download", "clusters"},

@@ -66,7 +66,7 @@ def test_round_trip_through_toml(tmp_path: Path) -> None:
         (lambda s: "weights_sum = 2.0\n" + s, "children weights", "sum to 1"),
         (lambda s: s + "[treat]\nmax_points = 'x'\n", "treat.max_points", "must be int"),
         (lambda s: s + '[treat]\nfallback = "sqrt"\n', "treat.fallback", "unknown method"),
-        (lambda s: s + '[normalise]\nties = "max"\n', "normalise.ties", "unknown method"),
+        (lambda s: s + '[normalise]\nties = "max"\n', "normalise.ties", "unknown ties rule"),
         (lambda s: s + '[denominate]\nmethod = "divide"\n', "denominate.method",
          "unknown method"),
         (lambda s: s.replace('code = "index"', 'code = "index"\nparent = "p"'),

@@ -32,8 +32,10 @@ plus one spec per build step. It is read from TOML (see
     [normalise]   method = "minmax"    # see NORMALISATION_METHODS
     [aggregate]   method = "arithmetic" # see AGGREGATION_METHODS
 
-Every invalid input raises :class:`~techhubs.errors.MethodologyError` naming
-the file and the offending key.
+Every step table and tree entry is a declarative model (:class:`techhubs.spec.Spec`):
+its defaults are written once, on the field, and :func:`techhubs.spec.parse`
+turns any invalid input into a :class:`~techhubs.errors.MethodologyError`
+naming the file and the offending key (``indicator[0] (a).weight``).
 """
 
 from __future__ import annotations
@@ -42,13 +44,22 @@ import functools
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import numpy as np
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from techhubs.errors import MethodologyError
+from techhubs.spec import (
+    FiniteFloat,
+    Positive,
+    Sequenced,
+    Spec,
+    choice,
+    invalid,
+    parse,
+    translate,
+)
 
 IMPUTATION_METHODS = ("none", "mean", "median", "group_mean")
 TREATMENT_METHODS = ("none", "winsorise")
@@ -67,10 +78,24 @@ DENOMINATION_METHODS = ("ratio", "none")
 TREATMENT_FALLBACKS = ("log", "log_ct_plus", "log_plus_one", "none")
 RANK_TIES = ("average", "min")
 STEPS = ("denominate", "impute", "treat", "normalise", "aggregate")
+MAX_WEIGHT = 1e12
+"""The largest weight accepted: products and sums of weighted scores stay finite."""
 
 
-@dataclass(frozen=True)
-class DenominationSpec:
+def _check_weight(value: float) -> float:
+    if value < 0:
+        raise invalid("negative_weight", f"negative weight {value:g}",
+                      "weights must be >= 0; use direction = -1 for 'less is better'")
+    if value > MAX_WEIGHT:
+        raise invalid("weight_too_large", f"weight {value:g} is larger than {MAX_WEIGHT:g}",
+                      "only ratios of weights matter: scale them down")
+    return value
+
+
+NodeWeight = Annotated[float, AfterValidator(_check_weight)]
+
+
+class DenominationSpec(Spec):
     """Divide indicators that name a ``denominator`` by it, times ``scale``.
 
     ``scale = 1e6`` with denominator ``population`` gives "per million inhabitants".
@@ -78,18 +103,19 @@ class DenominationSpec:
     denominator (COINr's build without ``Denominate()``).
     """
 
-    method: str = "ratio"
-    scale: float = 1.0
+    method: Annotated[str, choice(DENOMINATION_METHODS)] = "ratio"
+    scale: Positive = 1.0
 
 
-@dataclass(frozen=True)
-class ImputationSpec:
-    method: str = "none"
-    group: str = "economy"  # unit column for group_mean; "economy" = first listed economy
+class ImputationSpec(Spec):
+    """Fill missing values by column: ``none``, ``mean``, ``median``, or ``group_mean``
+    over the units sharing ``group`` (``economy``: the first listed economy)."""
+
+    method: Annotated[str, choice(IMPUTATION_METHODS)] = "none"
+    group: str = "economy"
 
 
-@dataclass(frozen=True)
-class TreatmentSpec:
+class TreatmentSpec(Spec):
     """COINr's outlier rule: winsorise while |skew| >= skew and kurtosis >= kurtosis.
 
     ``fallback`` when winsorising ``max_points`` is not enough: ``log`` (COINr's
@@ -97,65 +123,155 @@ class TreatmentSpec:
     :mod:`techhubs.index._treat`).
     """
 
-    method: str = "none"
-    skew: float = 2.0
-    kurtosis: float = 3.5
-    max_points: int = 5
-    fallback: str = "log"
+    method: Annotated[str, choice(TREATMENT_METHODS)] = "none"
+    skew: Positive = 2.0
+    kurtosis: FiniteFloat = 3.5
+    max_points: Annotated[int, Field(ge=0)] = 5
+    fallback: Annotated[str, choice(TREATMENT_FALLBACKS)] = "log"
 
 
-@dataclass(frozen=True)
-class NormalisationSpec:
-    method: str = "minmax"
-    low: float = 0.0  # minmax range
-    high: float = 100.0
-    mean: float = 0.0  # zscore target mean and sd
-    sd: float = 1.0
-    scale: float = 100.0  # goalposts / dist2max / share / percentile scale
-    ties: str = "average"  # rank / percentile: tied values share the average or lowest rank
+class NormalisationSpec(Spec):
+    """How indicators come onto one scale; parameters of the methods that use them."""
+
+    method: Annotated[str, choice(NORMALISATION_METHODS)] = "minmax"
+    low: FiniteFloat = 0.0  # minmax range
+    high: FiniteFloat = 100.0
+    mean: FiniteFloat = 0.0  # zscore target mean and sd
+    sd: Positive = 1.0
+    scale: Positive = 100.0  # goalposts / dist2max / share / percentile scale
+    ties: Annotated[str, choice(RANK_TIES, "ties rule")] = "average"  # rank / percentile
+
+    @model_validator(mode="after")
+    def _range(self) -> NormalisationSpec:
+        if self.method == "minmax" and self.low >= self.high:
+            raise invalid("low_high", "normalise.low must be below normalise.high",
+                          "e.g. low = 0, high = 100")
+        return self
 
 
-@dataclass(frozen=True)
-class AggregationSpec:
-    method: str = "arithmetic"
-    p: float = 1.0  # exponent of the generalised mean
-    min_coverage: float = 0.0  # minimum share of a node's children with data
+class AggregationSpec(Spec):
+    """How children scores combine into a parent score."""
+
+    method: Annotated[str, choice(AGGREGATION_METHODS)] = "arithmetic"
+    p: Annotated[float, Field(ge=-1e3, le=1e3)] = 1.0  # exponent of the generalised mean
+    min_coverage: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # share of children with data
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(Spec):
     """An indicator (leaf) or an aggregate (pillar, sub-index, index)."""
 
     code: str
     name: str
     parent: str | None
-    weight: float = 1.0
+    weight: NodeWeight = 1.0
     is_indicator: bool = False
-    direction: int = 1
+    direction: Literal[1, -1] = 1
     denominator: str | None = None
-    goalposts: tuple[float, float] | None = None
-    world_total: float | None = None
+    goalposts: Annotated[tuple[FiniteFloat, FiniteFloat] | None, Sequenced] = None
+    world_total: Positive | None = None
     optional: bool = False
     aggregation: AggregationSpec | None = None  # per-node override
     unit: str = ""
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Methodology:
-    name: str
-    nodes: tuple[Node, ...]
+# ------------------------------------------------------------ TOML documents
+def _check_direction(value: int) -> int:
+    if value not in (1, -1):
+        raise invalid("direction", f"direction must be 1 or -1, got {value!r}")
+    return value
+
+
+def _check_goalposts(value: tuple[float, float] | None) -> tuple[float, float] | None:
+    if value is not None and value[0] == value[1]:
+        raise invalid("goalposts", "goalposts must be [low, high] with low != high")
+    return value
+
+
+class _Entry(Spec):
+    code: Annotated[str, Field(min_length=1)]
+    name: str = ""
+    weight: NodeWeight = 1.0
+
+
+class IndicatorEntry(_Entry):
+    """One ``[[indicator]]`` table."""
+
+    parent: Annotated[str, Field(min_length=1)]
+    direction: Annotated[int, AfterValidator(_check_direction)] = 1
+    denominator: str | None = None
+    goalposts: Annotated[tuple[FiniteFloat, FiniteFloat] | None, Sequenced,
+                         AfterValidator(_check_goalposts)] = None
+    world_total: Positive | None = None
+    optional: bool = False
+    unit: str = ""
+    source: str = ""
+
+    def node(self) -> Node:
+        return Node(code=self.code, name=self.name or self.code, parent=self.parent,
+                    weight=self.weight, is_indicator=True, direction=self.direction,  # type: ignore[arg-type]
+                    denominator=self.denominator or None, goalposts=self.goalposts,
+                    world_total=self.world_total, optional=self.optional, unit=self.unit,
+                    source=self.source)
+
+
+class NodeEntry(_Entry):
+    """One ``[[node]]`` table (the root has no parent)."""
+
+    parent: str | None = None
+    aggregation: AggregationSpec | None = None
+
+    def node(self) -> Node:
+        return Node(code=self.code, name=self.name or self.code, parent=self.parent or None,
+                    weight=self.weight, aggregation=self.aggregation)
+
+
+class MethodologyDocument(Spec):
+    """A methodology TOML file as written (see the module docstring)."""
+
+    name: str | None = None
     title: str = ""
     description: str = ""
-    denominate: DenominationSpec = field(default_factory=DenominationSpec)
-    impute: ImputationSpec = field(default_factory=ImputationSpec)
-    treat: TreatmentSpec = field(default_factory=TreatmentSpec)
-    normalise: NormalisationSpec = field(default_factory=NormalisationSpec)
-    aggregate: AggregationSpec = field(default_factory=AggregationSpec)
-    weights_sum: float | None = None
+    weights_sum: FiniteFloat | None = None
+    indicator: Annotated[list[IndicatorEntry], Sequenced, Field(min_length=1)]
+    node: Annotated[list[NodeEntry], Sequenced, Field(min_length=1)]
+    denominate: DenominationSpec = DenominationSpec()
+    impute: ImputationSpec = ImputationSpec()
+    treat: TreatmentSpec = TreatmentSpec()
+    normalise: NormalisationSpec = NormalisationSpec()
+    aggregate: AggregationSpec = AggregationSpec()
+    # Validated by techhubs.robustness when used.
+    uncertainty: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- the model
+class Methodology(Spec):
+    """An indicator tree plus one spec per build step (frozen and validated).
+
+    Build one with :func:`load_methodology` or :func:`methodology_from_dict`;
+    variants with :meth:`with_step`, :meth:`with_weights`,
+    :meth:`without_indicators`.
+    """
+
+    name: str
+    nodes: Annotated[tuple[Node, ...], Sequenced]
+    title: str = ""
+    description: str = ""
+    denominate: DenominationSpec = DenominationSpec()
+    impute: ImputationSpec = ImputationSpec()
+    treat: TreatmentSpec = TreatmentSpec()
+    normalise: NormalisationSpec = NormalisationSpec()
+    aggregate: AggregationSpec = AggregationSpec()
+    weights_sum: FiniteFloat | None = None
     origin: str = "<memory>"  # file or preset name, for messages and provenance
     # The [uncertainty] table, validated by techhubs.robustness when used.
-    uncertainty: Mapping[str, Any] = field(default_factory=dict)
+    uncertainty: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _whole(self) -> Methodology:
+        _validate_tree(self.nodes, self.weights_sum, self.origin)
+        _validate_steps(self, self.origin)
+        return self
 
     # ------------------------------------------------------------------- tree
     @property
@@ -209,58 +325,6 @@ class Methodology:
 
         return d(self.root)
 
-    def aggregation_for(self, node: Node) -> AggregationSpec:
-        return node.aggregation or self.aggregate
-
-    # --------------------------------------------------------------- variants
-    def with_step(self, step: str, **changes: Any) -> Methodology:
-        """A copy with one build step changed: ``m.with_step("normalise", method="zscore")``."""
-        if step not in STEPS:
-            raise MethodologyError(f"unknown step {step!r}", key=step,
-                                   hint=f"steps are: {', '.join(STEPS)}")
-        spec = getattr(self, step)
-        try:
-            new = replace(spec, **changes)
-        except TypeError as exc:
-            raise MethodologyError(str(exc), key=step) from exc
-        out = replace(self, **{step: new})
-        _validate_steps(out, self.origin)
-        return out
-
-    def with_weights(self, weights: Mapping[str, Any]) -> Methodology:
-        """A copy with some node weights replaced (keys are node codes).
-
-        The one validation of weights given after the methodology was read
-        (what-if weights of the API and dashboard, Python callers): every key a
-        node below the root, every value a finite number >= 0, and no parent
-        left with children of total weight 0. Errors name ``weights.<code>``.
-        """
-        settable = {n.code for n in self.nodes if n.parent is not None}
-        for code, value in weights.items():
-            if code not in settable:
-                raise MethodologyError(
-                    f"unknown node {code!r}: not an indicator or pillar of {self.name}",
-                    key=f"weights.{code}", hint=f"weights: {', '.join(sorted(settable))}")
-            if (isinstance(value, bool) or not isinstance(value, int | float | np.number)
-                    or not math.isfinite(value) or value < 0):
-                raise MethodologyError(
-                    f"weight of {code!r} must be a finite number >= 0, got {value!r}",
-                    key=f"weights.{code}")
-        nodes = tuple(
-            replace(n, weight=float(weights[n.code])) if n.code in weights else n
-            for n in self.nodes
-        )
-        for parent in (n for n in nodes if not n.is_indicator):
-            kids = [k for k in nodes if k.parent == parent.code]
-            if kids and all(k.weight == 0 for k in kids):
-                raise MethodologyError(
-                    f"all weights under {parent.code!r} are 0: nothing left to rank by",
-                    key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
-                    "positive weight")
-        out = replace(self, nodes=nodes, weights_sum=None)
-        _validate_tree(out.nodes, out.weights_sum, self.origin)
-        return out
-
     def levels(self) -> dict[str, int]:
         """Each node's level, counted as COINr does: indicators 1, a parent one above its
         highest child (pillars 2, sub-indices 3, ... in a balanced tree)."""
@@ -277,6 +341,54 @@ class Methodology:
             level(n)
         return out
 
+    def aggregation_for(self, node: Node) -> AggregationSpec:
+        return node.aggregation or self.aggregate
+
+    # --------------------------------------------------------------- variants
+    def with_step(self, step: str, **changes: Any) -> Methodology:
+        """A copy with one build step changed: ``m.with_step("normalise", method="zscore")``."""
+        if step not in STEPS:
+            raise MethodologyError(f"unknown step {step!r}", key=step,
+                                   hint=f"steps are: {', '.join(STEPS)}")
+        spec: Spec = getattr(self, step)
+        raw = {**spec.fields_dict(), **changes}
+        try:
+            new = type(spec).model_validate(raw)
+        except ValidationError as exc:
+            raise translate(exc, type(spec), raw, error=MethodologyError, file=self.origin,
+                            prefix=step) from None
+        return self.replace(**{step: new})
+
+    def with_weights(self, weights: Mapping[str, Any]) -> Methodology:
+        """A copy with some node weights replaced (keys are node codes).
+
+        The one validation of weights given after the methodology was read
+        (what-if weights of the API and dashboard, Python callers): every key a
+        node below the root, every value a finite number in [0, 1e12], and no
+        parent left with children of total weight 0. Errors name ``weights.<code>``.
+        """
+        settable = {n.code for n in self.nodes if n.parent is not None}
+        for code, value in weights.items():
+            if code not in settable:
+                raise MethodologyError(
+                    f"unknown node {code!r}: not an indicator or pillar of {self.name}",
+                    key=f"weights.{code}", hint=f"weights: {', '.join(sorted(settable))}")
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value) or not 0 <= value <= MAX_WEIGHT):
+                raise MethodologyError(
+                    f"weight of {code!r} must be a finite number in [0, {MAX_WEIGHT:g}], "
+                    f"got {value!r}", key=f"weights.{code}")
+        nodes = tuple(n.model_copy(update={"weight": float(weights[n.code])})
+                      if n.code in weights else n for n in self.nodes)
+        for parent in (n for n in nodes if not n.is_indicator):
+            kids = [k for k in nodes if k.parent == parent.code]
+            if kids and all(k.weight == 0 for k in kids):
+                raise MethodologyError(
+                    f"all weights under {parent.code!r} are 0: nothing left to rank by",
+                    key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
+                    "positive weight")
+        return self.replace(nodes=nodes, weights_sum=None)
+
     def without_indicators(self, codes: set[str]) -> Methodology:
         """Drop indicators (and aggregates left with no children)."""
         nodes = [n for n in self.nodes if n.code not in codes]
@@ -288,10 +400,10 @@ class Methodology:
             if any(n.parent is None for n in empty):
                 raise MethodologyError("no indicators left in the tree", file=self.origin)
             nodes = [n for n in nodes if n not in empty]
-        return replace(self, nodes=tuple(nodes), weights_sum=None)
+        return self.replace(nodes=tuple(nodes), weights_sum=None)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
     def to_toml(self) -> str:
         """Serialise back to the TOML layout :func:`load_methodology` reads."""
@@ -318,12 +430,12 @@ class Methodology:
                 ind.append(entry)
             else:
                 if n.aggregation:
-                    entry["aggregation"] = asdict(n.aggregation)
+                    entry["aggregation"] = n.aggregation.model_dump()
                 agg.append(entry)
         doc["indicator"] = ind
         doc["node"] = agg
         for step in STEPS:
-            doc[step] = asdict(getattr(self, step))
+            doc[step] = getattr(self, step).model_dump()
         if self.uncertainty:
             doc["uncertainty"] = dict(self.uncertainty)
         return tomli_w.dumps(doc)
@@ -351,184 +463,27 @@ def load_methodology(source: str | Path) -> Methodology:
 
 def methodology_from_dict(raw: Mapping[str, Any], origin: str = "<memory>") -> Methodology:
     """Validate a parsed TOML document and build a :class:`Methodology`."""
-    known = {"name", "title", "description", "weights_sum", "indicator", "node", "uncertainty",
-             *STEPS}
-    for key in raw:
-        if key not in known:
-            raise MethodologyError(f"unknown key {key!r}", file=origin, key=key,
-                                   hint=f"top-level keys are: {', '.join(sorted(known))}")
-    name = _expect(raw, "name", str, origin, default=Path(origin).stem)
-    indicators = raw.get("indicator") or []
-    aggregates = raw.get("node") or []
-    if not isinstance(indicators, list) or not indicators:
-        raise MethodologyError("no [[indicator]] entries", file=origin, key="indicator",
-                               hint="declare each indicator as an [[indicator]] table")
-    if not isinstance(aggregates, list) or not aggregates:
-        raise MethodologyError("no [[node]] entries (the tree needs at least a root)",
-                               file=origin, key="node")
-    nodes: list[Node] = []
-    for i, entry in enumerate(indicators):
-        nodes.append(_node(entry, f"indicator[{i}]", True, origin))
-    for i, entry in enumerate(aggregates):
-        nodes.append(_node(entry, f"node[{i}]", False, origin))
-    weights_sum = raw.get("weights_sum")
-    if weights_sum is not None and not isinstance(weights_sum, int | float):
-        raise MethodologyError("weights_sum must be a number", file=origin, key="weights_sum")
-    _validate_tree(tuple(nodes), weights_sum, origin)
-    steps: dict[str, Any] = {}
-    for step, cls in (("denominate", DenominationSpec), ("impute", ImputationSpec),
-                      ("treat", TreatmentSpec), ("normalise", NormalisationSpec),
-                      ("aggregate", AggregationSpec)):
-        steps[step] = _spec(cls, raw.get(step, {}), step, origin)
-    uncertainty = raw.get("uncertainty", {})
-    if not isinstance(uncertainty, Mapping):
-        raise MethodologyError("must be a table", file=origin, key="uncertainty")
-    m = Methodology(
-        name=name,
-        uncertainty=dict(uncertainty),
-        title=str(raw.get("title", "")),
-        description=str(raw.get("description", "")),
-        nodes=tuple(nodes),
-        weights_sum=float(weights_sum) if weights_sum is not None else None,
-        origin=origin,
-        **steps,
-    )
-    _validate_steps(m, origin)
-    return m
-
-
-def _expect(raw: Mapping[str, Any], key: str, kind: type, origin: str, default: Any = None,
-            where: str = "") -> Any:
-    value = raw.get(key, default)
-    if value is not None and not isinstance(value, kind):
-        raise MethodologyError(
-            f"must be {kind.__name__}, got {type(value).__name__} {value!r}",
-            file=origin, key=f"{where}{key}",
-        )
-    return value
-
-
-def _node(entry: Any, where: str, is_indicator: bool, origin: str) -> Node:
-    if not isinstance(entry, Mapping):
-        raise MethodologyError("must be a table", file=origin, key=where)
-    allowed = {"code", "name", "parent", "weight"}
-    if is_indicator:
-        allowed |= {"direction", "denominator", "goalposts", "world_total", "optional", "unit",
-                    "source"}
-    else:
-        allowed |= {"aggregation"}
-    for key in entry:
-        if key not in allowed:
-            raise MethodologyError(f"unknown key {key!r}", file=origin, key=f"{where}.{key}",
-                                   hint=f"allowed: {', '.join(sorted(allowed))}")
-    code = entry.get("code")
-    if not isinstance(code, str) or not code:
-        raise MethodologyError("missing 'code'", file=origin, key=f"{where}.code")
-    where = f"{where} ({code})"
-    weight = entry.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
-        raise MethodologyError(f"weight must be a number, got {weight!r}", file=origin,
-                               key=f"{where}.weight")
-    if weight < 0:
-        raise MethodologyError(f"negative weight {weight}", file=origin, key=f"{where}.weight",
-                               hint="weights must be >= 0; use direction = -1 for 'less is better'")
-    parent = entry.get("parent")
-    if parent is not None and (not isinstance(parent, str)):
-        raise MethodologyError("parent must be a node code", file=origin, key=f"{where}.parent")
-    parent = parent or None
-    if is_indicator and parent is None:
-        raise MethodologyError("an indicator needs a parent node", file=origin,
-                               key=f"{where}.parent")
-    direction = entry.get("direction", 1)
-    if direction not in (1, -1) or isinstance(direction, bool):
-        raise MethodologyError(f"direction must be 1 or -1, got {direction!r}", file=origin,
-                               key=f"{where}.direction")
-    goalposts = entry.get("goalposts")
-    if goalposts is not None:
-        if (not isinstance(goalposts, list) or len(goalposts) != 2
-                or not all(isinstance(g, int | float) for g in goalposts)
-                or goalposts[0] == goalposts[1]):
-            raise MethodologyError("goalposts must be [low, high] with low != high", file=origin,
-                                   key=f"{where}.goalposts")
-        goalposts = (float(goalposts[0]), float(goalposts[1]))
-    world_total = entry.get("world_total")
-    if world_total is not None and (not isinstance(world_total, int | float) or world_total <= 0):
-        raise MethodologyError("world_total must be a positive number", file=origin,
-                               key=f"{where}.world_total")
-    aggregation = None
-    if "aggregation" in entry:
-        aggregation = _spec(AggregationSpec, entry["aggregation"], f"{where}.aggregation", origin)
-        _check_method(aggregation.method, AGGREGATION_METHODS, f"{where}.aggregation.method",
-                      origin)
-    return Node(
-        code=code,
-        name=str(entry.get("name") or code),
-        parent=parent,
-        weight=float(weight),
-        is_indicator=is_indicator,
-        direction=int(direction),
-        denominator=entry.get("denominator") or None,
-        goalposts=goalposts,
-        world_total=float(world_total) if world_total is not None else None,
-        optional=bool(entry.get("optional", False)),
-        aggregation=aggregation,
-        unit=str(entry.get("unit", "")),
-        source=str(entry.get("source", "")),
-    )
-
-
-def _spec(cls: type, raw: Any, where: str, origin: str) -> Any:
     if not isinstance(raw, Mapping):
-        raise MethodologyError("must be a table", file=origin, key=where)
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    kwargs: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in fields:
-            raise MethodologyError(f"unknown key {key!r}", file=origin, key=f"{where}.{key}",
-                                   hint=f"allowed: {', '.join(fields)}")
-        default = fields[key].default
-        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if default is not None and not isinstance(value, type(default)):
+        raise MethodologyError("a methodology must be a table", file=origin)
+    for key in ("indicator", "node"):
+        if key in raw and not raw[key]:
             raise MethodologyError(
-                f"must be {type(default).__name__}, got {value!r}", file=origin,
-                key=f"{where}.{key}",
-            )
-        kwargs[key] = value
-    return cls(**kwargs)
-
-
-def _check_method(method: str, allowed: tuple[str, ...], key: str, origin: str) -> None:
-    if method not in allowed:
-        import difflib
-
-        close = difflib.get_close_matches(method, allowed, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise MethodologyError(f"unknown method {method!r}", file=origin, key=key,
-                               hint=hint + f"choose from: {', '.join(allowed)}")
+                "no [[indicator]] entries" if key == "indicator"
+                else "no [[node]] entries (the tree needs at least a root)",
+                file=origin, key=key, hint="declare each as a [[" + key + "]] table")
+    doc = parse(MethodologyDocument, raw, error=MethodologyError, file=origin)
+    nodes = tuple([e.node() for e in doc.indicator] + [e.node() for e in doc.node])
+    try:
+        return Methodology(
+            name=doc.name or Path(origin).stem, nodes=nodes, title=doc.title,
+            description=doc.description, denominate=doc.denominate, impute=doc.impute,
+            treat=doc.treat, normalise=doc.normalise, aggregate=doc.aggregate,
+            weights_sum=doc.weights_sum, origin=origin, uncertainty=doc.uncertainty)
+    except ValidationError as exc:  # a step rule that spans fields (normalise low/high)
+        raise translate(exc, Methodology, raw, error=MethodologyError, file=origin) from None
 
 
 def _validate_steps(m: Methodology, origin: str) -> None:
-    _check_method(m.impute.method, IMPUTATION_METHODS, "impute.method", origin)
-    _check_method(m.treat.method, TREATMENT_METHODS, "treat.method", origin)
-    _check_method(m.normalise.method, NORMALISATION_METHODS, "normalise.method", origin)
-    _check_method(m.aggregate.method, AGGREGATION_METHODS, "aggregate.method", origin)
-    _check_method(m.denominate.method, DENOMINATION_METHODS, "denominate.method", origin)
-    _check_method(m.treat.fallback, TREATMENT_FALLBACKS, "treat.fallback", origin)
-    _check_method(m.normalise.ties, RANK_TIES, "normalise.ties", origin)
-    if m.treat.max_points < 0:
-        raise MethodologyError("max_points must be >= 0", file=origin, key="treat.max_points")
-    if not 0 <= m.aggregate.min_coverage <= 1:
-        raise MethodologyError("min_coverage must be in [0, 1]", file=origin,
-                               key="aggregate.min_coverage")
-    if m.normalise.method == "minmax" and m.normalise.low >= m.normalise.high:
-        raise MethodologyError("normalise.low must be below normalise.high", file=origin,
-                               key="normalise.low")
-    if m.normalise.sd <= 0:
-        raise MethodologyError("normalise.sd must be positive", file=origin, key="normalise.sd")
-    if m.denominate.scale <= 0:
-        raise MethodologyError("denominate.scale must be positive", file=origin,
-                               key="denominate.scale")
     if m.normalise.method == "goalposts":
         missing = [n.code for n in m.indicators if n.goalposts is None]
         if missing:

@@ -3,8 +3,6 @@ against scipy's ``rankdata``."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from scipy.stats import rankdata
@@ -16,7 +14,7 @@ from techhubs.robustness._synthetic import synthetic_case
 
 
 def _spec(m: Methodology, method: str | None) -> AggregationSpec | None:
-    return None if method is None else replace(m.aggregate, method=method)
+    return None if method is None else m.aggregate.replace(method=method)
 
 
 def _per_run(x: np.ndarray, m: Methodology, W: np.ndarray, columns: dict[str, int],
@@ -52,7 +50,7 @@ def test_batch_equals_per_run_aggregate_tree(case, method: str, missing: bool) -
         x[np.random.default_rng(1).random(x.shape) < 0.15] = np.nan
     name, _, p = method.partition(":p=")
     if p:
-        m = replace(m, aggregate=replace(m.aggregate, p=float(p)))
+        m = m.with_step("aggregate", p=float(p))
     got = batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, name))
     want = _per_run(x, m, W, columns, name)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, equal_nan=True)
@@ -63,7 +61,7 @@ def test_zero_weight_children_and_min_coverage(case) -> None:  # type: ignore[no
     x, m, W, columns = case
     x = x.copy()
     x[:6, :5] = np.nan
-    m = replace(m, aggregate=replace(m.aggregate, min_coverage=0.6))
+    m = m.with_step("aggregate", min_coverage=0.6)
     W = W.copy()
     pillar0 = [columns[c.code] for c in m.children("pillar0")]
     W[:10, pillar0] = 0.0  # a node with children of total weight 0 drops out

@@ -57,9 +57,10 @@ def test_example_project_is_a_valid_project(tmp_path, capsys) -> None:
     assert main(["build", "--example"]) == 0
     text = capsys.readouterr().out
     (tmp_path / "data").mkdir()
-    shutil.copy(FIXTURE / "points.csv", tmp_path / "data" / "patents.parquet.csv")
+    for source in ("patents", "publications"):
+        shutil.copy(FIXTURE / "points.csv", tmp_path / "data" / f"{source}.parquet.csv")
     project = tmp_path / "p.toml"
-    project.write_text(text.replace("data/patents.parquet", "data/patents.parquet.csv"))
+    project.write_text(text.replace(".parquet", ".parquet.csv"))
     config = load_config(project)
     assert config.clustering.min_weight == {"patents": 100.0, "publications": 600.0}
     assert config.compare_edition == "gii-2023"

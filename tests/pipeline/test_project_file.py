@@ -51,6 +51,14 @@ def test_fixture_project_loads() -> None:
         (lambda d: d.update(methodology={"preset": "nope"}), "methodology.preset"),
         (lambda d: d.update(methodology={"file": "nope.toml"}), "methodology.file"),
         (lambda d: d.update(robustness={"runs": 0}), "robustness.runs"),
+        (lambda d: d["clustering"].update(min_weight={"patentz": 2.0}),
+         "clustering.min_weight.patentz"),
+        (lambda d: d.update(robustness={"wieghts": 0.2}), "robustness.wieghts"),
+        (lambda d: d.update(robustness={"clustering": {"min_weight": [1, 2],
+                                                       "min_weight_scale": [1, 2]}}),
+         "robustness.clustering.min_weight"),
+        (lambda d: d["inputs"][0].update(paths=[]), "inputs[0].paths"),
+        (lambda d: d["clustering"].update(eps_km=True), "clustering.eps_km"),
     ],
 )
 def test_mistakes_name_their_key(change, key) -> None:
@@ -84,3 +92,17 @@ def test_paths_are_relative_to_the_project_file(tmp_path) -> None:
     cfg = load_config(tmp_path / "project.toml")
     assert cfg.inputs[0].paths == (tmp_path / "points.csv",)
     assert cfg.results == tmp_path / "results"
+
+
+def test_a_sampled_min_weight_against_per_source_values_is_read_as_a_scale() -> None:
+    raw = _base()
+    raw["robustness"] = {"runs": 10, "clustering": {"min_weight": [0.5, 2]}}
+    with pytest.warns(FutureWarning, match="min_weight_scale"):
+        cfg = config_from_dict(raw, root=FIXTURE, file=FIXTURE / "p.toml")
+    assert cfg.robustness is not None
+    assert cfg.robustness["clustering"] == {"min_weight_scale": [0.5, 2.0]}
+    raw["clustering"]["min_weight"] = 3.0  # one value: a sampled min_weight replaces it
+    raw["robustness"] = {"runs": 10, "clustering": {"min_weight": [2, 4]}}
+    cfg = config_from_dict(raw, root=FIXTURE, file=FIXTURE / "p.toml")
+    assert cfg.robustness is not None
+    assert cfg.robustness["clustering"] == {"min_weight": [2, 4]}

@@ -422,7 +422,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
             })
         if format != "json":
             return table_response(rows_table(nodes), format, _filename("method", name))
-        steps = {s: dict(getattr(m, s).__dict__) for s in
+        steps = {s: getattr(m, s).model_dump() for s in
                  ("denominate", "impute", "treat", "normalise", "aggregate")}
         return json_response({"name": name, "title": m.title,
                               "description": " ".join(m.description.split()),

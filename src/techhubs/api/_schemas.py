@@ -1,4 +1,10 @@
-"""Request and response models (pydantic): the OpenAPI schema at ``/openapi.json``."""
+"""Request and response models (pydantic): the OpenAPI schema at ``/openapi.json``.
+
+Request bodies are built from the specification types of the engine
+(:mod:`techhubs.spec`, :mod:`techhubs.methodology`): the method names, the
+weight rule and the uncertainty range are the ones a methodology file obeys,
+so the schema promises exactly what the server accepts.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from techhubs.methodology import AGGREGATION_METHODS, NORMALISATION_METHODS
+from techhubs.spec import HalfWidth, Spec, Weight
+
 Format = Literal["json", "csv", "parquet"]
-Normalisation = Literal["minmax", "zscore", "rank", "percentile", "goalposts", "dist2max",
-                        "share", "none"]
-Aggregation = Literal["arithmetic", "sum", "geometric", "harmonic", "generalised", "copeland"]
+Normalisation = Literal[NORMALISATION_METHODS]  # type: ignore[valid-type]
+Aggregation = Literal[AGGREGATION_METHODS]  # type: ignore[valid-type]
 
 
 class ErrorBody(BaseModel):
@@ -21,25 +29,23 @@ class ErrorBody(BaseModel):
     hint: str | None = None
 
 
-class IntervalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)  # no true/false for numbers
-
+class IntervalRequest(Spec):
     runs: int = Field(200, ge=10, description="Monte Carlo runs (capped by the server limit)")
-    weight_uncertainty: float = Field(
-        0.25, ge=0.0, le=1.0,
-        description="each weight varies uniformly within +/- this share of its value")
+    weight_uncertainty: HalfWidth = Field(
+        0.25, description="each weight varies uniformly within +/- this share of its value")
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
-class RerankRequest(BaseModel):
+class RerankRequest(Spec):
     """A what-if ranking: other weights and/or methods, optionally with rank intervals."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    edition: str | None = Field(None, description="an edition or results name (GET /api/editions)")
-    method: str | None = Field(None, description="a method name (GET /api/methods)")
-    weights: dict[str, float] = Field(
-        default_factory=dict, description="node code -> weight >= 0 (indicators or pillars)")
+    edition: str | None = Field(None, max_length=100,
+                                description="an edition or results name (GET /api/editions)")
+    method: str | None = Field(None, max_length=100,
+                               description="a method name (GET /api/methods)")
+    weights: dict[str, Weight] = Field(
+        default_factory=dict, max_length=1000,
+        description="node code -> weight in [0, 1e12] (indicators or pillars)")
     normalisation: Normalisation | None = Field(
         None, description="override the normalisation method")
     aggregation: Aggregation | None = Field(None, description="override the aggregation method")

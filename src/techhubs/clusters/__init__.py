@@ -5,21 +5,23 @@ DBSCAN on the sphere per source, multi-source merge, GeoNames naming);
 ``WeightedDBSCAN`` is the clustering estimator on its own.
 """
 
-from techhubs.clusters.detect import (
+from techhubs.clusters.detect import ClusterResult, WeightedDBSCAN, find_clusters
+from techhubs.clusters.merge import merge_source_clusters
+from techhubs.clusters.naming import name_clusters
+from techhubs.clusters.params import (
     DEFAULT_EPS_KM,
+    DEFAULT_MERGE_THRESHOLD,
     DEFAULT_MIN_WEIGHT,
-    ClusterResult,
-    WeightedDBSCAN,
-    find_clusters,
+    ClusterParams,
 )
-from techhubs.clusters.merge import DEFAULT_MERGE_THRESHOLD, merge_source_clusters
-from techhubs.clusters.naming import EN_DASH, name_clusters
+from techhubs.geo.text import EN_DASH
 
 __all__ = [
     "DEFAULT_EPS_KM",
     "DEFAULT_MERGE_THRESHOLD",
     "DEFAULT_MIN_WEIGHT",
     "EN_DASH",
+    "ClusterParams",
     "ClusterResult",
     "WeightedDBSCAN",
     "find_clusters",

@@ -37,13 +37,17 @@ import numpy.typing as npt
 import polars as pl
 
 from techhubs.clusters._dbscan import weighted_dbscan
-from techhubs.clusters.merge import DEFAULT_MERGE_THRESHOLD, merge_source_clusters
+from techhubs.clusters.merge import merge_source_clusters
+from techhubs.clusters.params import (
+    DEFAULT_EPS_KM,
+    DEFAULT_MERGE_THRESHOLD,
+    DEFAULT_MIN_WEIGHT,
+    ClusterParams,
+)
 from techhubs.errors import DataError
 from techhubs.geo.sphere import latlon_to_xyz, xyz_to_latlon
 from techhubs.points import DEFAULT_PRECISION, PointsReport, round_locations, validate_points
-
-DEFAULT_EPS_KM = 12.0
-DEFAULT_MIN_WEIGHT = 25.0
+from techhubs.spec import parse
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called as each step of :func:`find_clusters` ends."""
@@ -285,13 +289,10 @@ def find_clusters(
     progress:
         Callback ``progress(step, done, total)``.
     """
-    if not (math.isfinite(eps_km) and eps_km > 0):
-        raise DataError(f"eps_km must be a positive number of km, got {eps_km}", key="eps_km")
-    if not 0.0 <= merge_threshold <= 1.0:
-        raise DataError(
-            f"merge_threshold is a share between 0 and 1, got {merge_threshold}",
-            key="merge_threshold",
-        )
+    params = parse(ClusterParams, {
+        "eps_km": eps_km, "min_weight": dict(min_weight) if isinstance(min_weight, Mapping)
+        else min_weight, "merge_threshold": merge_threshold,
+        "name_min_population": name_min_population}, error=DataError, file=file)
     clean, report = validate_points(points, file, strict=strict)
     if clean.height == 0:
         raise DataError(
@@ -301,15 +302,15 @@ def find_clusters(
             hint=report.describe() if report.rows_dropped else None,
         )
     sources = tuple(sorted(clean["source"].unique().to_list()))
-    thresholds = {
-        s: float(min_weight.get(s, DEFAULT_MIN_WEIGHT))
-        if isinstance(min_weight, Mapping)
-        else float(min_weight)
-        for s in sources
-    }
-    for s, v in thresholds.items():
-        if not (math.isfinite(v) and v > 0):
-            raise DataError(f"min_weight for {s!r} must be positive, got {v}", key="min_weight")
+    mw = params.min_weight
+    if isinstance(mw, dict):
+        unknown = sorted(set(mw) - set(sources))
+        if unknown:  # a misspelt source would silently get the default
+            raise DataError(f"min_weight names source {unknown[0]!r}, which has no points",
+                            file=file, key=f"min_weight.{unknown[0]}",
+                            hint=f"sources in the points: {', '.join(sources)}")
+    thresholds = {s: float(mw.get(s, DEFAULT_MIN_WEIGHT)) if isinstance(mw, dict)
+                  else float(mw) for s in sources}
     steps = len(sources) + 3 + int(name)
     done = 0
 
@@ -429,7 +430,7 @@ def find_clusters(
         on=["source", "latitude", "longitude"],
         how="left",
     )
-    params = {
+    used = {
         "eps_km": eps_km,
         "min_weight": thresholds,
         "precision": precision,
@@ -441,7 +442,7 @@ def find_clusters(
         clusters=clusters,
         assignment=assignment,
         world_totals=world_totals,
-        params=params,
+        params=used,
         report=report,
         sources=sources,
     )

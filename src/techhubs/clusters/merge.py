@@ -19,9 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from techhubs.clusters.params import DEFAULT_MERGE_THRESHOLD
 from techhubs.geo.sphere import km_to_chord, latlon_to_xyz
-
-DEFAULT_MERGE_THRESHOLD = 0.5
 
 SourceLabels = tuple[
     npt.NDArray[np.float64],  # latitude

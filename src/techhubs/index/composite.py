@@ -217,7 +217,7 @@ class Composite:
             "methodology": m.name,
             "methodology_origin": m.origin,
             "techhubs": __version__,
-            "steps": {step: dict(getattr(m, step).__dict__) for step in STEPS},
+            "steps": {step: getattr(m, step).model_dump() for step in STEPS},
         }
 
     def _check_fitted(self) -> None:
@@ -368,7 +368,7 @@ def _normalise_step(x: Array, leaves: list[Node], panel: Panel, m: Methodology,
         details["world_totals"] = dict(zip([n.code for n in leaves],
                                            world_totals(leaves, panel, m).tolist(), strict=True))
     log.append(LogEntry("normalise", m.normalise.method,
-                        {k: v for k, v in m.normalise.__dict__.items()}, details))
+                        m.normalise.model_dump(), details))
     return out
 
 

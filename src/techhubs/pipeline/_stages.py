@@ -435,9 +435,10 @@ def _recluster_factory(config: BuildConfig, ctx: dict[str, Any],
                        nominal: Any) -> Callable[[Mapping[str, float]], Any]:
     """Panels of the same records clustered with sampled parameters.
 
-    ``eps_km`` and ``merge_threshold`` are used as sampled; a sampled
-    ``min_weight`` replaces a single project value, and multiplies per-source
-    values (give a range around 1 then, e.g. [0.5, 2]). The robustness engine
+    ``eps_km`` is used as sampled; a sampled ``min_weight`` replaces the
+    project's single value and ``min_weight_scale`` multiplies the project's
+    value(s), per source or single (the project file refuses a ``min_weight``
+    range against per-source values: it would be ambiguous). The robustness engine
     caches one panel per grid level, so each parameter set is clustered once.
     Cluster ids of another clustering name other clusters, so unit ids are
     prefixed and units are matched to the nominal ones by shared member places.
@@ -449,9 +450,11 @@ def _recluster_factory(config: BuildConfig, ctx: dict[str, Any],
 
     def factory(params: Mapping[str, float]) -> Any:
         overrides: dict[str, Any] = dict(params)
-        if "min_weight" in overrides and isinstance(cl.min_weight, Mapping):
-            overrides["min_weight"] = {k: v * float(params["min_weight"])
-                                       for k, v in cl.min_weight.items()}
+        scale = overrides.pop("min_weight_scale", None)
+        if scale is not None:
+            base = overrides.get("min_weight", cl.min_weight)
+            overrides["min_weight"] = ({k: v * float(scale) for k, v in base.items()}
+                                       if isinstance(base, Mapping) else base * float(scale))
         result = _find_clusters(config, per_location, **overrides)
         panel = cluster_panel(result.clusters, result.world_totals, config.indicators,
                               period=_period_text(config),
@@ -473,9 +476,9 @@ STAGES: tuple[Stage, ...] = (
           _run_clusters, "weighted DBSCAN per source, merge, name"),
     Stage("indicators", ("pipeline/_stages.py", "indicators", "panel.py"), _indicators_params,
           _run_indicators, "counts, world shares, intensity"),
-    Stage("index", ("pipeline/_stages.py", "index", "config.py", "panel.py"), _index_params,
+    Stage("index", ("pipeline/_stages.py", "index", "methodology.py", "panel.py"), _index_params,
           _run_index, "composite index and ranking"),
-    Stage("robustness", ("pipeline/_stages.py", "robustness", "index", "config.py"),
+    Stage("robustness", ("pipeline/_stages.py", "robustness", "index", "methodology.py"),
           _robustness_params, _run_robustness, "Monte Carlo rank intervals"),
 )
 STAGE_NAMES = (*(s.name for s in STAGES), "outputs")

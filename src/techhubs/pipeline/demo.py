@@ -14,11 +14,10 @@ from typing import Any
 
 from techhubs.datasets.simulate import SUMMARY_FILE, SimulationParams, simulate
 
+# Core densities calibrated to the synthetic world's metropolitan activity; the other
+# clustering parameters keep their defaults (techhubs.clusters.params).
 DEMO_CLUSTERING: dict[str, Any] = {
-    "eps_km": 12.0,
     "min_weight": {"patents": 100.0, "publications": 600.0, "vc": 20.0},
-    "precision": 2,
-    "merge_threshold": 0.5,
 }
 
 
@@ -71,7 +70,8 @@ def demo_project(workdir: str | Path, *, scale: float = 1.0, seed: int = 0,
                     "cache": ".techhubs-cache", "synthetic": True},
         "inputs": inputs,
         "periods": {"start": y0, "end": y1},
-        "clustering": DEMO_CLUSTERING,
+        "clustering": {**DEMO_CLUSTERING, "min_weight": {
+            s: w for s, w in DEMO_CLUSTERING["min_weight"].items() if s in summary["files"]}},
         "methodology": {"preset": "gii-clusters"},
         "compare": {"edition": edition},
     }

@@ -1,5 +1,8 @@
 """The project file: one TOML that names inputs, periods, clustering and methodology.
 
+Each table is a declarative model (:class:`techhubs.spec.Spec`); every mistake is
+a :class:`~techhubs.errors.DataError` naming the file and the key.
+
 Example (relative paths are relative to the project file)::
 
     [project]
@@ -14,13 +17,19 @@ Example (relative paths are relative to the project file)::
     paths = ["data/patents.parquet"]
     options = {}                   # passed to the reader
 
+    [[inputs]]
+    source = "publications"
+    format = "points"
+    paths = ["data/publications.parquet"]
+
     [periods]
     start = 2018                   # inclusive; records without a year are dropped
     end = 2022                     # (and counted) when a period is set
 
-    [clustering]
+    [clustering]                   # defaults: techhubs.clusters.params
     eps_km = 12.0
-    min_weight = { patents = 100, publications = 600 }   # or one number
+    min_weight = { patents = 100, publications = 600 }   # or one number; the sources
+                                                         # are those of [[inputs]]
     precision = 2
     merge_threshold = 0.5
 
@@ -35,6 +44,7 @@ Example (relative paths are relative to the project file)::
     [robustness]                   # optional; without it the stage is skipped
     runs = 1000                    # also seed, top; other keys are the uncertainty spec
     weights = 0.25                 # (default: the methodology's [uncertainty] table)
+    # clustering = { eps_km = [10, 20], min_weight_scale = [0.5, 2] }   # re-cluster
 
     [compare]                      # optional: a published edition to compare with
     edition = "gii-2023"
@@ -42,15 +52,19 @@ Example (relative paths are relative to the project file)::
 
 from __future__ import annotations
 
-import math
 import tomllib
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from techhubs.errors import DataError
+from pydantic import BeforeValidator, Field, model_validator
+
+from techhubs.clusters.params import ClusterParams
+from techhubs.errors import DataError, TechhubsError
 from techhubs.sources.registry import ALIASES, reader_names
+from techhubs.spec import Sequenced, Spec, choice, invalid, parse
 
 # "points": a points file already (techhubs ingest output); else a reader of the registry.
 FORMATS = ("points", *reader_names(), *ALIASES)
@@ -60,8 +74,87 @@ DEFAULT_INDICATORS = {
     "vc": "vc_deals",
     "institutions": "institutions",
 }
-_SECTIONS = ("project", "inputs", "periods", "clustering", "indicators", "methodology",
-             "robustness", "compare")
+ClusteringSpec = ClusterParams  # the [clustering] table: parameters of find_clusters
+
+
+def _paths(value: Any) -> Any:
+    if isinstance(value, str):
+        return [value]
+    if not value or not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise invalid("paths", "paths must be a list of file names")
+    return value
+
+
+class InputEntry(Spec):
+    """One ``[[inputs]]`` table."""
+
+    source: Annotated[str, Field(min_length=1)]
+    format: Annotated[str, choice(FORMATS, "format")] = "points"
+    paths: Annotated[tuple[str, ...] | None, Sequenced, BeforeValidator(_paths)] = None
+    path: Annotated[tuple[str, ...] | None, Sequenced, BeforeValidator(_paths)] = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _some_paths(self) -> InputEntry:
+        if not (self.paths or self.path):
+            raise invalid("paths", "paths must be a list of file names", key="paths")
+        return self
+
+
+class ProjectSection(Spec):
+    name: str | None = None
+    results: str = "results"
+    cache: str = ".techhubs-cache"
+    synthetic: bool = False
+
+
+class PeriodsSection(Spec):
+    start: int | None = None
+    end: int | None = None
+
+    @model_validator(mode="after")
+    def _forwards(self) -> PeriodsSection:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise invalid("period", f"period runs backwards: {self.start} > {self.end}")
+        return self
+
+
+class MethodologySection(Spec):
+    preset: str | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> MethodologySection:
+        if self.preset is not None and self.file is not None:
+            raise invalid("methodology", "give either preset or file")
+        return self
+
+
+class RobustnessSection(Spec):
+    """``runs``, ``seed`` and ``top``; the other keys are the uncertainty spec."""
+
+    model_config = Spec.model_config | {"extra": "allow"}
+
+    runs: Annotated[int, Field(ge=1, le=10_000_000)] = 1000
+    seed: Annotated[int, Field(ge=0)] = 0
+    top: Annotated[int, Field(ge=1)] = 10
+
+
+class CompareSection(Spec):
+    edition: str | None = None
+
+
+class ProjectDocument(Spec):
+    """A project file as written (see the module docstring)."""
+
+    project: ProjectSection = ProjectSection()
+    inputs: Annotated[list[InputEntry], Sequenced, Field(min_length=1)]
+    periods: PeriodsSection = PeriodsSection()
+    clustering: ClusterParams = ClusterParams()
+    indicators: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    methodology: MethodologySection = MethodologySection()
+    robustness: RobustnessSection | None = None
+    compare: CompareSection = CompareSection()
 
 
 @dataclass(frozen=True)
@@ -79,23 +172,9 @@ class InputSpec:
 
 
 @dataclass(frozen=True)
-class ClusteringSpec:
-    eps_km: float = 12.0
-    min_weight: float | Mapping[str, float] = 25.0
-    precision: int = 2
-    merge_threshold: float = 0.5
-    name_min_population: int = 15000
-
-    def to_dict(self) -> dict[str, Any]:
-        mw = dict(self.min_weight) if isinstance(self.min_weight, Mapping) else self.min_weight
-        return {"eps_km": self.eps_km, "min_weight": mw, "precision": self.precision,
-                "merge_threshold": self.merge_threshold,
-                "name_min_population": self.name_min_population}
-
-
-@dataclass(frozen=True)
 class BuildConfig:
-    """A validated project file. Build it with :func:`load_config` or :func:`config_from_dict`."""
+    """A validated project file, paths resolved. Build it with :func:`load_config` or
+    :func:`config_from_dict`."""
 
     name: str
     root: Path
@@ -103,7 +182,7 @@ class BuildConfig:
     cache: Path
     inputs: tuple[InputSpec, ...]
     period: tuple[int | None, int | None] = (None, None)
-    clustering: ClusteringSpec = field(default_factory=ClusteringSpec)
+    clustering: ClusterParams = field(default_factory=ClusterParams)
     indicators: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_INDICATORS))
     methodology: str = "gii-clusters"
     robustness: Mapping[str, Any] | None = None
@@ -128,9 +207,7 @@ class BuildConfig:
         }
 
     def with_clustering(self, **changes: Any) -> BuildConfig:
-        from dataclasses import replace
-
-        return replace(self, clustering=replace(self.clustering, **changes))
+        return replace(self, clustering=self.clustering.replace(**changes))
 
 
 def load_config(path: str | Path) -> BuildConfig:
@@ -147,166 +224,101 @@ def load_config(path: str | Path) -> BuildConfig:
     return config_from_dict(raw, root=path.parent, file=path)
 
 
-def _err(msg: str, file: Path | None, key: str, hint: str | None = None) -> DataError:
-    return DataError(msg, file=file, key=key, hint=hint)
-
-
-def _table(raw: Mapping[str, Any], name: str, file: Path | None) -> Mapping[str, Any]:
-    value = raw.get(name, {})
-    if not isinstance(value, Mapping):
-        raise _err(f"[{name}] must be a table", file, name)
-    return value
-
-
-def _number(table: Mapping[str, Any], key: str, default: float, file: Path | None,
-            section: str, *, positive: bool = True) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _err(f"{key} must be a number, got {value!r}", file, f"{section}.{key}")
-    if positive and value <= 0:
-        raise _err(f"{key} must be positive, got {value!r}", file, f"{section}.{key}")
-    return float(value)
-
-
 def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
                      file: Path | None = None) -> BuildConfig:
     """Validate a project mapping (as read from TOML); paths are relative to ``root``."""
     root = Path(root).resolve()
-    unknown = [k for k in raw if k not in _SECTIONS]
+    unknown = [k for k in raw if k not in ProjectDocument.model_fields]
     if unknown:
-        raise _err(f"unknown section [{unknown[0]}]", file, unknown[0],
-                   f"sections: {', '.join(_SECTIONS)}")
-    project = _table(raw, "project", file)
-    for key in project:
-        if key not in ("name", "results", "cache", "synthetic"):
-            raise _err(f"unknown key {key!r}", file, f"project.{key}",
-                       "keys: name, results, cache, synthetic")
-    name = str(project.get("name") or (file.stem if file else "project"))
-    results = root / str(project.get("results", "results"))
-    cache = root / str(project.get("cache", ".techhubs-cache"))
-
-    inputs_raw = raw.get("inputs")
-    if not inputs_raw:
-        raise _err("no [[inputs]]", file, "inputs",
-                   'add [[inputs]] with source, format and paths')
-    if not isinstance(inputs_raw, list):
-        raise _err("inputs must be an array of tables ([[inputs]])", file, "inputs")
+        raise DataError(f"unknown section [{unknown[0]}]", file=file, key=unknown[0],
+                        hint=f"sections: {', '.join(ProjectDocument.model_fields)}")
+    if not raw.get("inputs"):
+        raise DataError("no [[inputs]]", file=file, key="inputs",
+                        hint="add [[inputs]] with source, format and paths")
+    doc = parse(ProjectDocument, raw, error=DataError, file=file)
     inputs = []
-    for i, entry in enumerate(inputs_raw):
-        key = f"inputs[{i}]"
-        if not isinstance(entry, Mapping):
-            raise _err("each input must be a table", file, key)
-        for k in entry:
-            if k not in ("source", "format", "paths", "path", "options"):
-                raise _err(f"unknown key {k!r}", file, f"{key}.{k}",
-                           "keys: source, format, paths, options")
-        source = entry.get("source")
-        if not isinstance(source, str) or not source:
-            raise _err("missing source (e.g. patents, publications, vc)", file, f"{key}.source")
-        fmt = entry.get("format", "points")
-        if fmt not in FORMATS:
-            raise _err(f"unknown format {fmt!r}", file, f"{key}.format",
-                       f"formats: {', '.join(FORMATS)}")
-        paths_raw = entry.get("paths", entry.get("path"))
-        if isinstance(paths_raw, str):
-            paths_raw = [paths_raw]
-        if not paths_raw or not all(isinstance(p, str) for p in paths_raw):
-            raise _err("paths must be a list of file names", file, f"{key}.paths")
-        paths = tuple(root / p for p in paths_raw)
+    for i, entry in enumerate(doc.inputs):
+        paths = tuple(root / p for p in (entry.paths or entry.path or ()))
         for p in paths:
             if not p.exists():
-                raise _err(f"input file not found: {p}", file, f"{key}.paths")
-        options = entry.get("options", {})
-        if not isinstance(options, Mapping):
-            raise _err("options must be a table", file, f"{key}.options")
-        inputs.append(InputSpec(source=source, format=fmt, paths=paths, options=dict(options)))
-
-    periods = _table(raw, "periods", file)
-    for k in periods:
-        if k not in ("start", "end"):
-            raise _err(f"unknown key {k!r}", file, f"periods.{k}", "keys: start, end")
-    start = periods.get("start")
-    end = periods.get("end")
-    for k, v in (("start", start), ("end", end)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-            raise _err(f"{k} must be a year (integer), got {v!r}", file, f"periods.{k}")
-    if start is not None and end is not None and start > end:
-        raise _err(f"period runs backwards: {start} > {end}", file, "periods")
-
-    cl = _table(raw, "clustering", file)
-    allowed = ("eps_km", "min_weight", "precision", "merge_threshold", "name_min_population")
-    for k in cl:
-        if k not in allowed:
-            raise _err(f"unknown key {k!r}", file, f"clustering.{k}", f"keys: {', '.join(allowed)}")
-    mw_raw = cl.get("min_weight", 25.0)
-    min_weight: float | dict[str, float]
-    if isinstance(mw_raw, Mapping):
-        min_weight = {str(s): _number(mw_raw, s, 0, file, "clustering.min_weight")
-                      for s in mw_raw}
-    else:
-        min_weight = _number(cl, "min_weight", 25.0, file, "clustering")
-    precision = cl.get("precision", 2)
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 6:
-        raise _err(f"precision must be an integer 0-6, got {precision!r}", file,
-                   "clustering.precision")
-    merge = _number(cl, "merge_threshold", 0.5, file, "clustering", positive=False)
-    if not 0 <= merge <= 1:
-        raise _err(f"merge_threshold must lie in [0, 1], got {merge}", file,
-                   "clustering.merge_threshold")
-    name_pop = cl.get("name_min_population", 15000)
-    if name_pop not in (500, 1000, 5000, 15000):
-        raise _err("name_min_population must be 500, 1000, 5000 or 15000", file,
-                   "clustering.name_min_population")
-    clustering = ClusteringSpec(
-        eps_km=_number(cl, "eps_km", 12.0, file, "clustering"),
-        min_weight=min_weight, precision=precision, merge_threshold=merge,
-        name_min_population=int(name_pop))
-
-    ind = _table(raw, "indicators", file)
-    indicators = dict(DEFAULT_INDICATORS)
-    for s, code in ind.items():
-        if not isinstance(code, str) or not code:
-            raise _err("indicator codes are text", file, f"indicators.{s}")
-        indicators[str(s)] = code
-
-    meth = _table(raw, "methodology", file)
-    for k in meth:
-        if k not in ("preset", "file"):
-            raise _err(f"unknown key {k!r}", file, f"methodology.{k}", "keys: preset or file")
-    if "preset" in meth and "file" in meth:
-        raise _err("give either preset or file", file, "methodology")
-    methodology = str(meth.get("preset", "gii-clusters"))
-    if "file" in meth:
-        mpath = root / str(meth["file"])
-        if not mpath.exists():
-            raise _err(f"methodology file not found: {mpath}", file, "methodology.file")
-        methodology = str(mpath)
-    else:
-        from techhubs.presets import list_presets
-
-        names = [p["name"] for p in list_presets()]
-        if methodology not in names:
-            raise _err(f"unknown methodology preset {methodology!r}", file,
-                       "methodology.preset", f"presets: {', '.join(names)}")
-
-    rob = raw.get("robustness")
-    if rob is not None and not isinstance(rob, Mapping):
-        raise _err("[robustness] must be a table", file, "robustness")
-    if rob is not None and "runs" in rob:
-        runs = rob["runs"]
-        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-            raise _err(f"runs must be a positive integer, got {runs!r}", file, "robustness.runs")
-
-    cmp = _table(raw, "compare", file)
-    edition = cmp.get("edition")
-    if edition is not None:
+                raise DataError(f"input file not found: {p}", file=file,
+                                key=f"inputs[{i}].paths")
+            if not p.is_file():
+                raise DataError(f"input path is not a file: {p}", file=file,
+                                key=f"inputs[{i}].paths", hint="name the files themselves")
+        inputs.append(InputSpec(source=entry.source, format=entry.format, paths=paths,
+                                options=dict(entry.options)))
+    if isinstance(doc.clustering.min_weight, dict):
+        declared = {entry.source for entry in doc.inputs}
+        unknown = sorted(set(doc.clustering.min_weight) - declared)
+        if unknown:  # a misspelt source would silently get the default
+            raise DataError(f"min_weight names source {unknown[0]!r}, which no input has",
+                            file=file, key=f"clustering.min_weight.{unknown[0]}",
+                            hint=f"sources of [[inputs]]: {', '.join(sorted(declared))}")
+    methodology = _methodology(doc.methodology, root, file)
+    robustness = None
+    if doc.robustness is not None:
+        robustness = _robustness({**doc.robustness.model_dump(),
+                                  **(doc.robustness.model_extra or {})}, doc.clustering, file)
+    if doc.compare.edition is not None:
         from techhubs.datasets.editions import edition_info
 
-        edition_info(str(edition))  # raises UnknownNameError with the list of editions
-
+        edition_info(doc.compare.edition)  # raises UnknownNameError with the list of editions
+    indicators = {**DEFAULT_INDICATORS, **doc.indicators}
+    name = doc.project.name or (file.stem if file else "project")
     return BuildConfig(
-        name=name, root=root, results=results, cache=cache, inputs=tuple(inputs),
-        period=(start, end), clustering=clustering, indicators=indicators,
-        methodology=methodology, robustness=dict(rob) if rob else None,
-        compare_edition=str(edition) if edition else None,
-        synthetic=bool(project.get("synthetic", False)), file=file)
+        name=name, root=root, results=root / doc.project.results,
+        cache=root / doc.project.cache, inputs=tuple(inputs),
+        period=(doc.periods.start, doc.periods.end), clustering=doc.clustering,
+        indicators=indicators, methodology=methodology, robustness=robustness,
+        compare_edition=doc.compare.edition, synthetic=doc.project.synthetic, file=file)
+
+
+def _methodology(section: MethodologySection, root: Path, file: Path | None) -> str:
+    if section.file is not None:
+        path = root / section.file
+        if not path.is_file():
+            raise DataError(f"methodology file not found: {path}", file=file,
+                            key="methodology.file")
+        return str(path)
+    from techhubs.presets import list_presets
+
+    preset = section.preset or "gii-clusters"
+    names = [p["name"] for p in list_presets()]
+    if preset not in names:
+        raise DataError(f"unknown methodology preset {preset!r}", file=file,
+                        key="methodology.preset", hint=f"presets: {', '.join(names)}")
+    return preset
+
+
+def _robustness(robustness: dict[str, Any], clustering: ClusterParams,
+                file: Path | None) -> dict[str, Any]:
+    """[robustness] with its uncertainty keys checked now rather than mid-build.
+
+    A sampled ``min_weight`` replaces a single ``[clustering] min_weight``; with
+    per-source values it is ambiguous, so the explicit ``min_weight_scale``
+    (a factor on every source's value) is asked for. Files that relied on the
+    old reading of ``min_weight`` as that factor keep working, with a warning.
+    """
+    from techhubs.robustness.spec import UncertaintySpec
+
+    spec_keys = {k: v for k, v in robustness.items() if k not in ("runs", "seed", "top")}
+    if not spec_keys:
+        return robustness
+    try:
+        spec = UncertaintySpec.from_dict(spec_keys, origin=str(file or "<project>"))
+    except TechhubsError as exc:
+        key = f"robustness.{(exc.key or '').removeprefix('uncertainty.')}".rstrip(".")
+        raise DataError(exc.message, file=file, key=key, hint=exc.hint) from None
+    sampled = dict(spec.clustering)
+    if "min_weight" in sampled and isinstance(clustering.min_weight, dict):
+        if "min_weight_scale" in sampled:
+            raise DataError("give min_weight_scale only: [clustering] min_weight is per source",
+                            file=file, key="robustness.clustering.min_weight")
+        warnings.warn(
+            f"{file or 'project'}: robustness.clustering.min_weight is read as "
+            "min_weight_scale (a factor on each source's [clustering] min_weight); write "
+            "min_weight_scale to say so", FutureWarning, stacklevel=3)
+        sampled["min_weight_scale"] = sampled.pop("min_weight")
+        robustness = {**robustness, "clustering": {k: list(v) for k, v in sampled.items()}}
+    return robustness

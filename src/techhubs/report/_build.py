@@ -37,7 +37,7 @@ def fit(edition: str | None = None, data: str | Path | None = None, method: str 
         source = results_source(results)
         methodology = source.methodology or load_methodology(method or source.default_method)
         return Composite(methodology).fit(source.load())
-    return workflows.build(edition=edition, data=data, method=method)
+    return workflows.fit(edition=edition, data=data, method=method)
 
 
 def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,

@@ -18,6 +18,8 @@ line; options override the table)::
     treatment = ["off", "on"]      # outlier treatment (winsorise) on / off
     leave_one_out = true           # drop one indicator (or none) per run
     clustering = { eps_km = [10, 20], min_weight = [500, 2000] }
+    # min_weight replaces one [clustering] min_weight; min_weight_scale = [0.5, 2]
+    # multiplies each source's own value (a per-source [clustering] min_weight)
     clustering_levels = 5          # grid points per clustering parameter (cache)
 
 A normalisation or aggregation choice is a method name with optional
@@ -32,8 +34,9 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ConfigDict, Field, model_validator
 
 from techhubs.errors import MethodologyError
 from techhubs.methodology import (
@@ -43,16 +46,17 @@ from techhubs.methodology import (
     AggregationSpec,
     NormalisationSpec,
 )
+from techhubs.spec import Spec
 
 if TYPE_CHECKING:
     from techhubs.methodology import Methodology
 
 WEIGHT_MODES = ("uniform", "dirichlet")
 WEIGHT_SCOPES = ("indicators", "all")
-CLUSTERING_PARAMETERS = ("eps_km", "min_weight")
+CLUSTERING_PARAMETERS = ("eps_km", "min_weight", "min_weight_scale")
 # Numeric parameters a sampled choice may set (``ties`` follows the methodology).
-_NORM_PARAMS = tuple(f.name for f in fields(NormalisationSpec) if f.name not in ("method", "ties"))
-_AGG_PARAMS = tuple(f.name for f in fields(AggregationSpec) if f.name != "method")
+_NORM_PARAMS = tuple(f for f in NormalisationSpec.model_fields if f not in ("method", "ties"))
+_AGG_PARAMS = tuple(f for f in AggregationSpec.model_fields if f != "method")
 _ON = {"on": True, "true": True, "yes": True, "winsorise": True,
        "off": False, "false": False, "no": False, "none": False}
 KNOWN_KEYS = ("weights", "weight_mode", "concentration", "weight_scope", "normalisation",
@@ -127,15 +131,19 @@ def _number(value: Any, where: str, origin: str) -> float:
     return float(value)
 
 
-@dataclass(frozen=True)
-class UncertaintySpec:
+class UncertaintySpec(Spec):
     """Uncertain inputs of a composite index (see the module docstring).
 
     ``UncertaintySpec(weights=0.25)`` is the common case: every indicator
-    weight varies uniformly within +-25% of its nominal value.
+    weight varies uniformly within +-25% of its nominal value. Every field is
+    brought to its canonical form when the spec is made (choice labels,
+    booleans, ranges), and every invalid entry is a ``MethodologyError``
+    naming ``origin`` and the key.
     """
 
-    weights: float | Mapping[str, Any] = 0.0
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
+
+    weights: float | dict[str, Any] = 0.0
     weight_mode: str = "uniform"
     concentration: float = 50.0
     weight_scope: str = "indicators"
@@ -144,154 +152,25 @@ class UncertaintySpec:
     imputation: tuple[str, ...] = ()
     treatment: tuple[bool, ...] = ()
     leave_one_out: bool = False
-    clustering: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    clustering: dict[str, tuple[float, float]] = Field(default_factory=dict)
     clustering_levels: int = 5
     origin: str = "<memory>"
 
-    def __post_init__(self) -> None:
-        o = self.origin
-        key = "uncertainty"
-        # weights: one range, a range per node, or ranges by tree level
-        if isinstance(self.weights, Mapping) and "levels" in self.weights:
-            object.__setattr__(self, "weights", self._level_ranges(self.weights))
-        elif isinstance(self.weights, Mapping):
-            ranges = {}
-            for code, x in self.weights.items():
-                ranges[str(code)] = self._check_range(x, f"{key}.weights.{code}")
-            object.__setattr__(self, "weights", ranges)
-        else:
-            object.__setattr__(self, "weights", self._check_range(self.weights,
-                                                                  f"{key}.weights"))
-        if self.weight_mode not in WEIGHT_MODES:
-            _unknown(str(self.weight_mode), WEIGHT_MODES, f"{key}.weight_mode", o, "weight mode")
-        if self.weight_scope not in WEIGHT_SCOPES:
-            _unknown(str(self.weight_scope), WEIGHT_SCOPES, f"{key}.weight_scope", o,
-                     "weight scope")
-        c = _number(self.concentration, f"{key}.concentration", o)
-        if c <= 0:
-            raise MethodologyError(f"concentration must be positive, got {c:g}", file=o,
-                                   key=f"{key}.concentration",
-                                   hint="larger = weights closer to nominal (e.g. 50)")
-        object.__setattr__(self, "concentration", c)
-        # discrete choices
-        norm = tuple(_canonical(v, NORMALISATION_METHODS, _NORM_PARAMS,
-                                f"{key}.normalisation[{i}]", o, "normalisation method")
-                     for i, v in enumerate(_as_list(self.normalisation,
-                                                    f"{key}.normalisation", o)))
-        agg = tuple(_canonical(v, AGGREGATION_METHODS, _AGG_PARAMS, f"{key}.aggregation[{i}]",
-                               o, "aggregation method")
-                    for i, v in enumerate(_as_list(self.aggregation, f"{key}.aggregation", o)))
-        imp = []
-        for i, v in enumerate(_as_list(self.imputation, f"{key}.imputation", o)):
-            if v not in IMPUTATION_METHODS:
-                _unknown(str(v), IMPUTATION_METHODS, f"{key}.imputation[{i}]", o,
-                         "imputation method")
-            imp.append(str(v))
-        treat = []
-        for i, v in enumerate(_as_list(self.treatment, f"{key}.treatment", o)):
-            if isinstance(v, bool):
-                treat.append(v)
-            elif isinstance(v, str) and v.lower() in _ON:
-                treat.append(_ON[v.lower()])
-            else:
-                raise MethodologyError(f"unknown treatment choice {v!r}", file=o,
-                                       key=f"{key}.treatment[{i}]",
-                                       hint="use on / off (or true / false)")
-        for name, values in (("normalisation", norm), ("aggregation", agg),
-                             ("imputation", imp), ("treatment", treat)):
-            if len(set(values)) != len(values):
-                raise MethodologyError(f"duplicate choices in {name}: {list(values)}", file=o,
-                                       key=f"{key}.{name}")
-        object.__setattr__(self, "normalisation", norm)
-        object.__setattr__(self, "aggregation", agg)
-        object.__setattr__(self, "imputation", tuple(imp))
-        object.__setattr__(self, "treatment", tuple(treat))
-        if not isinstance(self.leave_one_out, bool):
-            raise MethodologyError(f"leave_one_out must be true or false, got "
-                                   f"{self.leave_one_out!r}", file=o, key=f"{key}.leave_one_out")
-        # clustering
-        if not isinstance(self.clustering, Mapping):
-            raise MethodologyError("clustering must be a table {eps_km = [lo, hi], ...}",
-                                   file=o, key=f"{key}.clustering")
-        clus: dict[str, tuple[float, float]] = {}
-        for name, rng in self.clustering.items():
-            where = f"{key}.clustering.{name}"
-            if name not in CLUSTERING_PARAMETERS:
-                _unknown(str(name), CLUSTERING_PARAMETERS, where, o, "clustering parameter")
-            if isinstance(rng, str) or not isinstance(rng, Sequence) or len(rng) != 2:
-                raise MethodologyError(f"must be [low, high], got {rng!r}", file=o, key=where)
-            lo, hi = (_number(v, where, o) for v in rng)
-            if lo <= 0 or hi < lo:
-                raise MethodologyError(f"range [{lo:g}, {hi:g}] is invalid", file=o, key=where,
-                                       hint="give 0 < low <= high")
-            clus[str(name)] = (lo, hi)
-        object.__setattr__(self, "clustering", clus)
-        levels = self.clustering_levels
-        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-            raise MethodologyError(f"clustering_levels must be a positive integer, got {levels!r}",
-                                   file=o, key=f"{key}.clustering_levels")
-
-    def _check_range(self, x: Any, where: str) -> float:
-        value = _number(x, where, self.origin)
-        if value < 0:
-            raise MethodologyError(f"negative weight range {value:g}", file=self.origin,
-                                   key=where, hint="give a relative half-width in [0, 1), "
-                                   "e.g. 0.25 for +-25%")
-        if value >= 1:
-            raise MethodologyError(f"weight range {value:g} would allow weights <= 0",
-                                   file=self.origin, key=where,
-                                   hint="give a relative half-width in [0, 1), e.g. 0.25")
-        return value
-
-    def _level_ranges(self, table: Mapping[str, Any]) -> dict[str, Any]:
-        """``{levels = [2, 3], noise = 0.25}`` -> ``{"levels": {2: 0.25, 3: 0.25}}``."""
-        where = "uncertainty.weights"
-        unknown = set(table) - {"levels", "noise"}
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_fields(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        unknown = [k for k in data if k not in cls.model_fields]
         if unknown:
-            raise MethodologyError(
-                f"unknown key {sorted(unknown)[0]!r} in weights by level", file=self.origin,
-                key=f"{where}.{sorted(unknown)[0]}",
-                hint="write weights = { levels = [2, 3], noise = 0.25 }")
-        levels = table["levels"]
-        if isinstance(levels, Mapping):  # already canonical: {level: noise}
-            return {"levels": {self._level(k): self._check_range(v, f"{where}.levels.{k}")
-                               for k, v in levels.items()}}
-        if isinstance(levels, int) and not isinstance(levels, bool):
-            levels = [levels]
-        if isinstance(levels, str) or not isinstance(levels, Sequence) or not levels:
-            raise MethodologyError(f"levels must be a list of tree levels, got {levels!r}",
-                                   file=self.origin, key=f"{where}.levels",
-                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
-        noise = table.get("noise")
-        if noise is None:
-            raise MethodologyError("weights by level need noise = <relative half-width>",
-                                   file=self.origin, key=f"{where}.noise",
-                                   hint="e.g. noise = 0.25 for +-25%")
-        if isinstance(noise, Sequence) and not isinstance(noise, str):
-            if len(noise) != len(levels):
-                raise MethodologyError(
-                    f"noise has {len(noise)} values for {len(levels)} levels", file=self.origin,
-                    key=f"{where}.noise", hint="give one noise value, or one per level")
-            noises = list(noise)
-        else:
-            noises = [noise] * len(levels)
-        out: dict[int, float] = {}
-        for i, (level, x) in enumerate(zip(levels, noises, strict=True)):
-            lv = self._level(level, f"{where}.levels[{i}]")
-            if lv in out:
-                raise MethodologyError(f"level {lv} is listed twice", file=self.origin,
-                                       key=f"{where}.levels")
-            out[lv] = self._check_range(x, f"{where}.noise")
-        return {"levels": out}
-
-    def _level(self, value: Any, where: str = "uncertainty.weights.levels") -> int:
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise MethodologyError(f"a tree level is an integer >= 1, got {value!r}",
-                                   file=self.origin, key=where,
-                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
-        return value
+            _unknown(str(unknown[0]), KNOWN_KEYS, f"uncertainty.{unknown[0]}",
+                     str(data.get("origin", "<memory>")), "key")
+        fields = {name: info.get_default(call_default_factory=True)
+                  for name, info in cls.model_fields.items()}
+        ns = _Fields(origin=str(data.get("origin", "<memory>")),
+                     values={**fields, **{k: v for k, v in data.items() if v is not None}})
+        ns.check()
+        return ns.values
 
     @property
     def weight_levels(self) -> dict[int, float]:
@@ -366,19 +245,174 @@ class UncertaintySpec:
                     or self.leave_one_out or self.clustering)
 
 
+class _Fields:
+    """The fields of an :class:`UncertaintySpec` being checked and made canonical."""
+
+    def __init__(self, origin: str, values: dict[str, Any]) -> None:
+        self.origin = origin
+        self.values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def check(self) -> None:
+        o = self.origin
+        key = "uncertainty"
+        # weights: one range, a range per node, or ranges by tree level
+        if isinstance(self.weights, Mapping) and "levels" in self.weights:
+            self.values.__setitem__("weights", self._level_ranges(self.weights))
+        elif isinstance(self.weights, Mapping):
+            ranges = {}
+            for code, x in self.weights.items():
+                ranges[str(code)] = self._check_range(x, f"{key}.weights.{code}")
+            self.values.__setitem__("weights", ranges)
+        else:
+            self.values.__setitem__("weights", self._check_range(self.weights,
+                                                                  f"{key}.weights"))
+        if self.weight_mode not in WEIGHT_MODES:
+            _unknown(str(self.weight_mode), WEIGHT_MODES, f"{key}.weight_mode", o, "weight mode")
+        if self.weight_scope not in WEIGHT_SCOPES:
+            _unknown(str(self.weight_scope), WEIGHT_SCOPES, f"{key}.weight_scope", o,
+                     "weight scope")
+        c = _number(self.concentration, f"{key}.concentration", o)
+        if c <= 0:
+            raise MethodologyError(f"concentration must be positive, got {c:g}", file=o,
+                                   key=f"{key}.concentration",
+                                   hint="larger = weights closer to nominal (e.g. 50)")
+        self.values.__setitem__("concentration", c)
+        # discrete choices
+        norm = tuple(_canonical(v, NORMALISATION_METHODS, _NORM_PARAMS,
+                                f"{key}.normalisation[{i}]", o, "normalisation method")
+                     for i, v in enumerate(_as_list(self.normalisation,
+                                                    f"{key}.normalisation", o)))
+        agg = tuple(_canonical(v, AGGREGATION_METHODS, _AGG_PARAMS, f"{key}.aggregation[{i}]",
+                               o, "aggregation method")
+                    for i, v in enumerate(_as_list(self.aggregation, f"{key}.aggregation", o)))
+        imp = []
+        for i, v in enumerate(_as_list(self.imputation, f"{key}.imputation", o)):
+            if v not in IMPUTATION_METHODS:
+                _unknown(str(v), IMPUTATION_METHODS, f"{key}.imputation[{i}]", o,
+                         "imputation method")
+            imp.append(str(v))
+        treat = []
+        for i, v in enumerate(_as_list(self.treatment, f"{key}.treatment", o)):
+            if isinstance(v, bool):
+                treat.append(v)
+            elif isinstance(v, str) and v.lower() in _ON:
+                treat.append(_ON[v.lower()])
+            else:
+                raise MethodologyError(f"unknown treatment choice {v!r}", file=o,
+                                       key=f"{key}.treatment[{i}]",
+                                       hint="use on / off (or true / false)")
+        for name, values in (("normalisation", norm), ("aggregation", agg),
+                             ("imputation", imp), ("treatment", treat)):
+            if len(set(values)) != len(values):
+                raise MethodologyError(f"duplicate choices in {name}: {list(values)}", file=o,
+                                       key=f"{key}.{name}")
+        self.values.__setitem__("normalisation", norm)
+        self.values.__setitem__("aggregation", agg)
+        self.values.__setitem__("imputation", tuple(imp))
+        self.values.__setitem__("treatment", tuple(treat))
+        if not isinstance(self.leave_one_out, bool):
+            raise MethodologyError(f"leave_one_out must be true or false, got "
+                                   f"{self.leave_one_out!r}", file=o, key=f"{key}.leave_one_out")
+        # clustering
+        if not isinstance(self.clustering, Mapping):
+            raise MethodologyError("clustering must be a table {eps_km = [lo, hi], ...}",
+                                   file=o, key=f"{key}.clustering")
+        clus: dict[str, tuple[float, float]] = {}
+        for name, rng in self.clustering.items():
+            where = f"{key}.clustering.{name}"
+            if name not in CLUSTERING_PARAMETERS:
+                _unknown(str(name), CLUSTERING_PARAMETERS, where, o, "clustering parameter")
+            if isinstance(rng, str) or not isinstance(rng, Sequence) or len(rng) != 2:
+                raise MethodologyError(f"must be [low, high], got {rng!r}", file=o, key=where)
+            lo, hi = (_number(v, where, o) for v in rng)
+            if lo <= 0 or hi < lo:
+                raise MethodologyError(f"range [{lo:g}, {hi:g}] is invalid", file=o, key=where,
+                                       hint="give 0 < low <= high")
+            clus[str(name)] = (lo, hi)
+        self.values.__setitem__("clustering", clus)
+        levels = self.clustering_levels
+        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
+            raise MethodologyError(f"clustering_levels must be a positive integer, got {levels!r}",
+                                   file=o, key=f"{key}.clustering_levels")
+
+    def _check_range(self, x: Any, where: str) -> float:
+        value = _number(x, where, self.origin)
+        if value < 0:
+            raise MethodologyError(f"negative weight range {value:g}", file=self.origin,
+                                   key=where, hint="give a relative half-width in [0, 1), "
+                                   "e.g. 0.25 for +-25%")
+        if value >= 1:
+            raise MethodologyError(f"weight range {value:g} would allow weights <= 0",
+                                   file=self.origin, key=where,
+                                   hint="give a relative half-width in [0, 1), e.g. 0.25")
+        return value
+
+    def _level_ranges(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        """``{levels = [2, 3], noise = 0.25}`` -> ``{"levels": {2: 0.25, 3: 0.25}}``."""
+        where = "uncertainty.weights"
+        unknown = set(table) - {"levels", "noise"}
+        if unknown:
+            raise MethodologyError(
+                f"unknown key {sorted(unknown)[0]!r} in weights by level", file=self.origin,
+                key=f"{where}.{sorted(unknown)[0]}",
+                hint="write weights = { levels = [2, 3], noise = 0.25 }")
+        levels = table["levels"]
+        if isinstance(levels, Mapping):  # already canonical: {level: noise}
+            return {"levels": {self._level(k): self._check_range(v, f"{where}.levels.{k}")
+                               for k, v in levels.items()}}
+        if isinstance(levels, int) and not isinstance(levels, bool):
+            levels = [levels]
+        if isinstance(levels, str) or not isinstance(levels, Sequence) or not levels:
+            raise MethodologyError(f"levels must be a list of tree levels, got {levels!r}",
+                                   file=self.origin, key=f"{where}.levels",
+                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
+        noise = table.get("noise")
+        if noise is None:
+            raise MethodologyError("weights by level need noise = <relative half-width>",
+                                   file=self.origin, key=f"{where}.noise",
+                                   hint="e.g. noise = 0.25 for +-25%")
+        if isinstance(noise, Sequence) and not isinstance(noise, str):
+            if len(noise) != len(levels):
+                raise MethodologyError(
+                    f"noise has {len(noise)} values for {len(levels)} levels", file=self.origin,
+                    key=f"{where}.noise", hint="give one noise value, or one per level")
+            noises = list(noise)
+        else:
+            noises = [noise] * len(levels)
+        out: dict[int, float] = {}
+        for i, (level, x) in enumerate(zip(levels, noises, strict=True)):
+            lv = self._level(level, f"{where}.levels[{i}]")
+            if lv in out:
+                raise MethodologyError(f"level {lv} is listed twice", file=self.origin,
+                                       key=f"{where}.levels")
+            out[lv] = self._check_range(x, f"{where}.noise")
+        return {"levels": out}
+
+    def _level(self, value: Any, where: str = "uncertainty.weights.levels") -> int:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise MethodologyError(f"a tree level is an integer >= 1, got {value!r}",
+                                   file=self.origin, key=where,
+                                   hint="1 = indicators, 2 = pillars, 3 = sub-indices, ...")
+        return value
+
+
+
 def normalisation_spec(label: str, base: NormalisationSpec) -> NormalisationSpec:
     """The :class:`NormalisationSpec` a canonical choice label stands for."""
-    from dataclasses import replace
-
     name, params = parse_choice(label, NORMALISATION_METHODS, _NORM_PARAMS, "normalisation",
                                 "<memory>", "normalisation method")
-    numeric: dict[str, Any] = dict(params)
-    return replace(base, method=name, **numeric)
+    return base.model_copy(update={"method": name, **params})
 
 
 def aggregation_spec(label: str, base: AggregationSpec) -> AggregationSpec:
-    from dataclasses import replace
-
     name, params = parse_choice(label, AGGREGATION_METHODS, _AGG_PARAMS, "aggregation",
                                 "<memory>", "aggregation method")
-    return replace(base, method=name, **params)
+    return base.model_copy(update={"method": name, **params})

@@ -310,8 +310,7 @@ class Engine:
             m = m.with_step("treat", method="winsorise" if treatment else "none")
             if normalisation is not None:
                 spec = normalisation_spec(normalisation, m.normalise)
-                m = m.with_step("normalise", **{k: getattr(spec, k)
-                                                for k in spec.__dataclass_fields__})
+                m = m.with_step("normalise", **spec.model_dump())
             self._prepared[key] = transform(panel, m)["normalised"]
         return self._prepared[key]
 
