@@ -11,7 +11,7 @@ import functools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from techhubs.methodology import (
 )
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
+from techhubs.views.published import build_index
 
 RESULTS_REQUIRED = ("manifest.json", "ranking.parquet")
 
@@ -296,8 +297,46 @@ def _results_world_totals(manifest: Mapping[str, Any], root: Path) -> dict[str, 
 
 
 # ------------------------------------------------------------------ store
+class Memo:
+    """A bounded, thread-safe LRU cache of computed answers, by key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def __call__(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached answer for ``key``, computed (outside the lock) on a miss."""
+        hit = self.get(key)
+        return hit if hit is not None else self.put(key, compute())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# Bounded caches of a store: answers that do not change while the app runs.
+MEMO_SIZES = {"fitted": 32, "published": 16, "rankings": 256, "profiles": 512,
+              "intervals": 64}
+
+
 class Store:
-    """The sources an app serves and a bounded cache of fitted composites."""
+    """The sources an app serves and its caches: fitted composites, published-rank
+    indexes and answers (rankings, profiles, rank intervals), one :class:`Memo` each."""
 
     def __init__(self, sources: list[Source], cache_size: int = 32) -> None:
         self.sources: dict[str, Source] = {}
@@ -307,10 +346,8 @@ class Store:
                                 hint="rename a results folder (manifest 'name')")
             self.sources[source.name] = source
         self._preset_names = tuple(p["name"] for p in list_presets())
-        self._fitted: OrderedDict[tuple[str, str], Fitted] = OrderedDict()
-        self._published: dict[str, Any] = {}
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self.memo = {name: Memo(cache_size if name == "fitted" else size)
+                     for name, size in MEMO_SIZES.items()}
 
     @property
     def default_source(self) -> str:
@@ -341,33 +378,18 @@ class Store:
 
     def published(self, source_name: str) -> Any:
         """Published ranks and quoted facts matched to a source's units (built once)."""
-        from techhubs.views.published import build_index
-
-        with self._lock:
-            hit = self._published.get(source_name)
-        if hit is None:
-            source = self.source(source_name)
-            hit = build_index(source.load())
-            with self._lock:
-                self._published[source_name] = hit
-        return hit
+        return self.memo["published"](
+            source_name, lambda: build_index(self.source(source_name).load()))
 
     def fitted(self, source_name: str | None, method: str | None) -> Fitted:
         source = self.source(source_name)
         method = method or source.default_method
-        key = (source.name, method)
-        with self._lock:
-            hit = self._fitted.get(key)
-            if hit is not None:
-                self._fitted.move_to_end(key)
-                return hit
-        methodology = self.methodology(method, source)
-        composite = Composite(methodology).fit(source.load())
-        fitted = Fitted(source=source.name, method=method, composite=composite)
-        with self._lock:
-            self._fitted[key] = fitted
-            while len(self._fitted) > self._cache_size:
-                self._fitted.popitem(last=False)
+
+        def fit() -> Fitted:
+            composite = Composite(self.methodology(method, source)).fit(source.load())
+            return Fitted(source=source.name, method=method, composite=composite)
+
+        fitted: Fitted = self.memo["fitted"]((source.name, method), fit)
         return fitted
 
 
