@@ -1,11 +1,13 @@
 """Hash-checked, cached, resumable downloads of the public datasets techhubs reads.
 
 ``fetch(name)`` downloads every file of a registered dataset into
-``cache_dir()/downloads/<name>/``. A download goes to ``<file>.part`` and
-resumes from there with an HTTP ``Range`` request; only a file whose checksum
-(and size, when known) matches is moved into place. A mismatch raises
-:class:`DownloadError` and deletes the partial file, so a corrupt file is never
-left in the cache.
+``cache_dir()/downloads/<name>/`` with pooch, which checks each file against
+its published checksum, moves it into the cache only when it matches, and
+does not download a cached file again. What pooch cannot do is kept small
+here: resuming (:class:`ResumableDownloader` keeps ``<file>.part`` and asks for
+the rest with an HTTP ``Range`` request) and checking a published size. A
+mismatch raises :class:`DownloadError` and deletes the file, so a corrupt
+file is never left in the cache.
 
 Where the checksums come from
 -----------------------------
@@ -28,18 +30,22 @@ the URL becomes ``<base>/<file name>``.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import os
-import urllib.error
-import urllib.request
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pooch
+
 from techhubs.errors import DownloadError, UnknownNameError
 from techhubs.geo.gazetteer import cache_dir
+
+# pooch reports each download on its logger; techhubs reports through ``progress``.
+pooch.get_logger().setLevel(logging.WARNING)
 
 Progress = Callable[[str, int, int | None], None]
 """Callback ``(file name, bytes done, bytes total or None)``."""
@@ -125,24 +131,75 @@ def parse_checksum(checksum: str) -> tuple[str, str]:
 
 
 def digest_of(path: Path, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return str(pooch.file_hash(str(path), alg=algorithm))
 
 
 def sha256_of(path: Path) -> str:
     return digest_of(path, "sha256")
 
 
-def _matches(path: Path, remote: RemoteFile) -> bool:
-    if remote.size is not None and path.stat().st_size != remote.size:
-        return False
-    if remote.checksum is None:
-        return True
-    algorithm, expected = parse_checksum(remote.checksum)
-    return digest_of(path, algorithm) == expected
+class ResumableDownloader:
+    """A pooch downloader that resumes an interrupted download.
+
+    pooch downloads into a temporary file and checks the hash before it moves the
+    file into the cache; it cannot resume. This downloader keeps what arrived in
+    ``<file>.part`` beside the target, asks for the rest with an HTTP ``Range``
+    request, and hands pooch the complete file; pooch then checks and moves it.
+    The ``.part`` file is removed once the file is complete (or rejected).
+    """
+
+    def __init__(self, part: Path, progress: Progress | None = None, name: str = "",
+                 timeout: float = 60.0) -> None:
+        self.part = part
+        self.progress = progress
+        self.name = name
+        self.timeout = timeout
+
+    def __call__(self, url: str, output_file: Any, pooch_obj: Any,
+                 check_only: bool = False) -> bool | None:
+        import requests
+
+        if check_only:
+            return True
+        done = self.part.stat().st_size if self.part.exists() else 0
+        headers = {"User-Agent": "techhubs-fetch", **({"Range": f"bytes={done}-"} if done
+                                                      else {})}
+        try:
+            response = requests.get(url, headers=headers, stream=True, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise DownloadError(f"cannot reach {url} ({exc})", key=self.name,
+                                hint="check the network, or set TECHHUBS_FETCH_BASE_URL to a "
+                                "mirror") from exc
+        with response:
+            if response.status_code == 416 and done:
+                pass  # the part is already complete
+            elif response.status_code >= 400:
+                raise DownloadError(f"HTTP {response.status_code} for {url}", key=self.name)
+            else:
+                self._receive(url, response, done)
+        with self.part.open("rb") as source, open(output_file, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        self.part.unlink()
+        return None
+
+    def _receive(self, url: str, response: Any, done: int) -> None:
+        resumed = response.status_code == 206
+        done = done if resumed else 0
+        length = response.headers.get("Content-Length")
+        total = done + int(length) if length is not None else None
+        with self.part.open("ab" if resumed else "wb") as out:
+            try:
+                for block in response.iter_content(1 << 16):
+                    out.write(block)
+                    done += len(block)
+                    if self.progress:
+                        self.progress(self.name, done, total)
+            except OSError as exc:
+                raise DownloadError(f"download of {url} interrupted ({exc}); run again to "
+                                    "resume", key=self.name) from exc
+        if total is not None and done < total:
+            raise DownloadError(f"download of {url} stopped at {done} of {total} bytes; run "
+                                "again to resume", key=self.name)
 
 
 def download(
@@ -153,81 +210,46 @@ def download(
     progress: Progress | None = None,
     timeout: float = 60.0,
 ) -> Path:
-    """Download one file (resuming a ``.part``), check it, return the cached path."""
+    """Download one file through pooch (resuming a ``.part``), check it, return the path.
+
+    pooch checks the published checksum and keeps the cache (a file whose hash
+    matches is not downloaded again); a published size is checked here. A file
+    that fails either check is deleted, never left in the cache.
+    """
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / remote.name
-    if target.exists() and (remote.checksum or remote.size) and _matches(target, remote):
-        return target
-    if target.exists() and not (remote.checksum or remote.size) and remote.resolver is None:
-        return target
-    url = _rebase(remote, base_url)
+    known = None
+    if remote.checksum is not None:
+        algorithm, digest = parse_checksum(remote.checksum)
+        known = f"{algorithm}:{digest}"
+    if target.exists() and known is None and (remote.size is None or
+                                              target.stat().st_size == remote.size):
+        if remote.resolver is None or remote.size is not None:
+            return target
     part = target.with_name(target.name + ".part")
-    done = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "techhubs-fetch"})
-    if done:
-        request.add_header("Range", f"bytes={done}-")
-    response: Any
+    downloader = ResumableDownloader(part, progress, remote.name, timeout)
+    url = _rebase(remote, base_url)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and done:  # the part is already complete
-            response = None
-        else:
-            raise DownloadError(f"HTTP {exc.code} for {url}", key=remote.name) from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(
-            f"cannot reach {url} ({exc})",
-            key=remote.name,
-            hint="check the network, or set TECHHUBS_FETCH_BASE_URL to a mirror",
-        ) from exc
-    if response is not None:
-        with response:
-            resumed = response.status == 206
-            if not resumed:
-                done = 0
-            length = response.headers.get("Content-Length")
-            total = done + int(length) if length is not None else remote.size
-            with part.open("ab" if resumed else "wb") as out:
-                while True:
-                    try:
-                        block = response.read(1 << 16)
-                    except OSError as exc:
-                        raise DownloadError(
-                            f"download of {url} interrupted ({exc}); run again to resume",
-                            key=remote.name,
-                        ) from exc
-                    if not block:
-                        break
-                    out.write(block)
-                    done += len(block)
-                    if progress:
-                        progress(remote.name, done, total)
-            if total is not None and done < total:
-                raise DownloadError(
-                    f"download of {url} stopped at {done} of {total} bytes; run again to resume",
-                    key=remote.name,
-                )
-    if remote.size is not None and part.stat().st_size != remote.size:
-        got = part.stat().st_size
+        pooch.retrieve(url, known_hash=known, fname=remote.name, path=target_dir,
+                       downloader=downloader)
+    except ValueError as exc:  # pooch's hash mismatch: the temporary file is gone
         part.unlink(missing_ok=True)
+        raise DownloadError(_mismatch(exc, remote), key=remote.name,
+                            hint="the file is corrupt or changed upstream; pass --sha256 "
+                            "for a new release") from exc
+    if remote.size is not None and target.stat().st_size != remote.size:
+        got = target.stat().st_size
+        target.unlink()
         raise DownloadError(
             f"size mismatch for {remote.name}: expected {remote.size} bytes, got {got}",
-            key=remote.name,
-            hint="the file is corrupt or changed upstream; run again",
-        )
-    if remote.checksum is not None:
-        algorithm, expected = parse_checksum(remote.checksum)
-        got_digest = digest_of(part, algorithm)
-        if got_digest != expected:
-            part.unlink(missing_ok=True)
-            raise DownloadError(
-                f"{algorithm.upper()} mismatch for {remote.name}: expected {expected}, got {got_digest}",
-                key=remote.name,
-                hint="the file is corrupt or changed upstream; pass --sha256 for a new release",
-            )
-    part.replace(target)
+            key=remote.name, hint="the file is corrupt or changed upstream; run again")
     target.with_name(target.name + ".sha256").write_text(f"{sha256_of(target)}  {remote.name}\n")
     return target
+
+
+def _mismatch(exc: ValueError, remote: RemoteFile) -> str:
+    algorithm, expected = parse_checksum(remote.checksum or "")
+    return f"{algorithm.upper()} mismatch for {remote.name}: expected {expected} ({exc})"
 
 
 def resolve(
