@@ -222,10 +222,10 @@ def download(
     if remote.checksum is not None:
         algorithm, digest = parse_checksum(remote.checksum)
         known = f"{algorithm}:{digest}"
-    if target.exists() and known is None and (remote.size is None or
-                                              target.stat().st_size == remote.size):
-        if remote.resolver is None or remote.size is not None:
-            return target
+    # A file without a published checksum: the cached copy stands (when its size fits).
+    if (target.exists() and known is None and (remote.resolver is None or remote.size)
+            and (remote.size is None or target.stat().st_size == remote.size)):
+        return target
     part = target.with_name(target.name + ".part")
     downloader = ResumableDownloader(part, progress, remote.name, timeout)
     url = _rebase(remote, base_url)
