@@ -50,6 +50,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from techhubs.errors import MethodologyError
+from techhubs.presets import preset_path
 from techhubs.spec import (
     FiniteFloat,
     Positive,
@@ -444,7 +445,6 @@ class Methodology(Spec):
 # ---------------------------------------------------------------- loading
 def load_methodology(source: str | Path) -> Methodology:
     """Load a methodology by preset name (``gii-clusters``) or from a TOML file."""
-    from techhubs.presets import preset_path
 
     text_source = str(source)
     path = Path(text_source)

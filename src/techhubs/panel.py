@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from techhubs._version import __version__
-from techhubs.errors import DataError
+from techhubs.errors import DataError, UnknownNameError
 from techhubs.geo.text import fold
 
 UNIT_COLUMNS = ("unit_id", "name", "economies", "latitude", "longitude", "population", "members")
@@ -139,7 +139,6 @@ class Panel:
 
     def unit_index(self, query: str) -> int:
         """Index of a unit by id or (case/dash-insensitive) name."""
-        from techhubs.errors import UnknownNameError
 
         ids = self.unit_ids
         if query in ids:

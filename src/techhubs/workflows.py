@@ -12,8 +12,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from techhubs.datasets.editions import edition_info, list_editions, load_edition
 from techhubs.errors import TechhubsError
+from techhubs.index.coinr import is_imeta, methodology_from_imeta, panel_from_idata
 from techhubs.index.composite import Composite
 from techhubs.index.explain import Explanation
 from techhubs.index.explain import explain as _explain
@@ -21,6 +24,8 @@ from techhubs.index.ranking import Ranking
 from techhubs.methodology import Methodology, load_methodology
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
+from techhubs.robustness import rank_intervals as _rank_intervals
+from techhubs.robustness import resolve_spec, robustness_report
 
 DEFAULT_EDITION = "gii-2023"
 
@@ -34,9 +39,7 @@ def load_panel(edition: str | None = None, data: str | Path | Panel | None = Non
     if isinstance(data, Panel):
         return data
     if data is not None and _is_coinr_idata(Path(data)):
-        import polars as pl
 
-        from techhubs.index.coinr import panel_from_idata
 
         return panel_from_idata(pl.read_csv(data, null_values=["NA"], infer_schema_length=0),
                                 file=data)
@@ -92,8 +95,6 @@ def build(*args: Any, **kwargs: Any) -> Composite:
 
 
 def _load_method(method: str | Path) -> Methodology:
-    from techhubs.index.coinr import is_imeta, methodology_from_imeta
-
     if is_imeta(method):
         return methodology_from_imeta(method)
     return load_methodology(method)
@@ -131,8 +132,6 @@ def rank_intervals(edition: str | None = None, data: str | Path | Panel | None =
     table, else +-25% on every indicator weight; ``weights=x`` overrides the
     weight range.
     """
-    from techhubs.robustness import rank_intervals as _rank_intervals
-    from techhubs.robustness import resolve_spec
 
     composite = fit(edition, data, method, denominate)
     s = resolve_spec(composite.methodology_, spec,
@@ -148,7 +147,6 @@ def robustness(edition: str | None = None, data: str | Path | Panel | None = Non
     """Rank intervals and, with ``sobol=True``, Sobol indices
     (:class:`techhubs.robustness.RobustnessReport`). ``overrides`` are
     ``[uncertainty]`` keys replacing the methodology's own."""
-    from techhubs.robustness import robustness_report
 
     composite = fit(edition, data, method, denominate)
     return robustness_report(composite, overrides=overrides, runs=runs, seed=seed,

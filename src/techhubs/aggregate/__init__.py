@@ -5,6 +5,7 @@ the same result: identical keys and counts, weights equal up to the last
 unit in the last place (floating-point sums in a different order).
 """
 
-from techhubs.aggregate._common import AGGREGATE_SCHEMA, ENGINES, aggregate, round_expr_sql
+from techhubs.aggregate._common import AGGREGATE_SCHEMA, ENGINES, round_expr_sql
+from techhubs.aggregate._dispatch import aggregate
 
 __all__ = ["AGGREGATE_SCHEMA", "ENGINES", "aggregate", "round_expr_sql"]

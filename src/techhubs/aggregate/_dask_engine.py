@@ -6,20 +6,25 @@ tree reduction), so only the aggregated locations travel to the client.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import polars as pl
 
 from techhubs.aggregate._common import Input, as_paths, check_precision, file_format, finish
 from techhubs.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REQUIRED = ("latitude", "longitude", "weight", "source")
 KEYS = ["source", "year", "latitude", "longitude"]
 
 
 def _round_partition(part: pd.DataFrame, scale: float) -> pd.DataFrame:
+    import pandas as pd  # Dask's own dependency: imported only where Dask runs
+
     lat = part["latitude"].to_numpy(dtype=np.float64)
     lon = part["longitude"].to_numpy(dtype=np.float64)
     year = part["year"] if "year" in part.columns else pd.Series(pd.NA, index=part.index)
@@ -43,7 +48,7 @@ def _read(data: Input) -> Any:
         pdf = data.to_pandas()
         return dd.from_pandas(pdf, npartitions=max(1, min(32, len(pdf) // 1_000_000 + 1)))
     paths = [str(p) for p in as_paths(data)]
-    fmt = {file_format(__import__("pathlib").Path(p)) for p in paths}
+    fmt = {file_format(Path(p)) for p in paths}
     if fmt == {"parquet"}:
         return dd.read_parquet(paths)
     if fmt == {"csv"}:
@@ -56,6 +61,8 @@ def _read(data: Input) -> Any:
 def aggregate_dask(
     data: Input, *, precision: int = 2, scheduler: str | object | None = None
 ) -> pl.DataFrame:
+    import pandas as pd
+
     scale = check_precision(precision)
     frame = _read(data)
     missing = [c for c in REQUIRED if c not in frame.columns]

@@ -25,6 +25,7 @@ from techhubs._version import __version__
 from techhubs.api import _catalogue, _geo, _published, _rankings, _units
 from techhubs.api._deps import Limits, parse_weights
 from techhubs.api._export import json_response
+from techhubs.api._synthetic import synthetic_source
 from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.views.store import Source, Store, edition_sources, results_source
 
@@ -153,7 +154,6 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     limits = limits or Limits()
     sources: list[Source] = []
     if synthetic is not None:
-        from techhubs.api._synthetic import synthetic_source
 
         sources.append(synthetic_source(*synthetic))
     if editions:

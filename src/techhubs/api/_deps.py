@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import Depends, Query, Request
 
+from techhubs.api._schemas import ErrorBody, Format
 from techhubs.errors import TechhubsError
 from techhubs.views.store import Store
 
@@ -45,12 +46,11 @@ EditionQ = Annotated[str | None, Query(max_length=100, description="edition or r
 MethodQ = Annotated[str | None, Query(max_length=100, description="method name")]
 WeightsQ = Annotated[str | None, Query(max_length=4000, description=(
     "what-if weights, code:w pairs, comma-separated"))]
+FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
 
 
 def responses(model: Any, downloads: bool = True) -> dict[int | str, dict[str, Any]]:
     """The documented answers of a route: its model, 404, 422, and CSV/Parquet downloads."""
-    from techhubs.api._schemas import ErrorBody
-
     out: dict[int | str, dict[str, Any]] = {
         200: {"model": model},
         404: {"model": ErrorBody, "description": "unknown edition, method or unit"},
@@ -113,11 +113,3 @@ def int_or_none(value: Any) -> int | None:
 def filename(*parts: str | None) -> str:
     return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", p) for p in parts if p)
 
-
-def _format_q() -> Any:
-    from techhubs.api._schemas import Format
-
-    return Annotated[Format, Query(description="json, csv or parquet")]
-
-
-FormatQ = _format_q()

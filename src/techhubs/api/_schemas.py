@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from techhubs.methodology import AGGREGATION_METHODS, NORMALISATION_METHODS
 from techhubs.spec import HalfWidth, Spec, Weight
@@ -54,7 +54,6 @@ class RerankRequest(Spec):
 
 def rerank_request_model(max_runs: int) -> type[RerankRequest]:
     """The request model with this server's run limit in its schema."""
-    from pydantic import create_model
 
     limited = create_model(
         "IntervalRequest",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import Any
 
 from rich.console import Console
 
@@ -12,3 +14,22 @@ def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
     return Console(highlight=False, soft_wrap=False, width=width, stderr=stderr)
+
+
+def fmt_number(value: Any, digits: int = 2) -> str:
+    """A table cell: ``–`` for missing, thousands separators from 1,000 on."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def rank_span(lo: float, hi: float) -> str:
+    """A rank interval as text: ``3``, ``3–4`` or, for interpolated quantiles, ``3.4–5``."""
+    def one(v: float) -> str:
+        return f"{round(float(v), 2):g}"
+
+    return one(lo) if lo == hi else f"{one(lo)}–{one(hi)}"

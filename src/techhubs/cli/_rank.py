@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich import box
 from rich.table import Table
 
 from techhubs import workflows
-from techhubs.cli._console import console
+from techhubs.cli._console import console, fmt_number, rank_span
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import FORMATS, Ranking
-
-
-def rank_span(lo: float, hi: float) -> str:
-    """A rank interval as text: ``3``, ``3–4`` or, for interpolated quantiles, ``3.4–5``."""
-    def one(v: float) -> str:
-        return f"{round(float(v), 2):g}"
-
-    return one(lo) if lo == hi else f"{one(lo)}–{one(hi)}"
-
-
-def _fmt(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
@@ -58,15 +38,15 @@ def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
         table.add_column(f"P(top {p_top[5:]})", justify="right", no_wrap=True)
     for row in t.iter_rows(named=True):
         cells = [str(row["rank"]), row["name"], "/".join(row["economies"] or []),
-                 _fmt(row["score"])]
+                 fmt_number(row["score"])]
         for code in ranking.indicators:
-            cells += [_fmt(row[code]), _fmt(row[f"{code}__norm"])]
+            cells += [fmt_number(row[code]), fmt_number(row[f"{code}__norm"])]
         if has_prev:
             change = row.get("change")
             arrow = ("–" if change is None else
                      f"[green]▲{change}[/]" if change > 0 else
                      f"[red]▼{-change}[/]" if change < 0 else "=")
-            cells += [_fmt(row["previous_rank"]), arrow]
+            cells += [fmt_number(row["previous_rank"]), arrow]
         if p_top is not None:
             cells += [rank_span(row["rank_p05"], row["rank_p95"]), f"{row[p_top]:.0%}"]
         table.add_row(*cells)
@@ -264,14 +244,14 @@ def explain(unit: str, edition: str | None, data: Path | None, method: str | Non
         click.echo(json.dumps(e.to_dict(), indent=2, ensure_ascii=False, default=str))
         return
     c = console()
-    c.print(f"[bold]{e.name}[/] — rank {e.rank} of {e.n_units}, score {_fmt(e.score, 3)} "
+    c.print(f"[bold]{e.name}[/] — rank {e.rank} of {e.n_units}, score {fmt_number(e.score, 3)} "
             f"({e.method})")
     table = Table(title="score decomposition", box=box.SIMPLE_HEAVY, title_justify="left")
     for col in ("item", "kind", "weight", "raw", "normalised", "contribution", "rank"):
         table.add_column(col, justify="left" if col in ("item", "kind") else "right")
     for row in e.components.iter_rows(named=True):
-        table.add_row(row["code"], row["kind"], _fmt(row["weight"]), _fmt(row["raw"]),
-                      _fmt(row["normalised"], 3), _fmt(row["contribution"], 3),
+        table.add_row(row["code"], row["kind"], fmt_number(row["weight"]), fmt_number(row["raw"]),
+                      fmt_number(row["normalised"], 3), fmt_number(row["contribution"], 3),
                       str(row["rank_on_item"]))
     c.print(table)
     if e.strengths:
@@ -282,13 +262,13 @@ def explain(unit: str, edition: str | None, data: Path | None, method: str | Non
         c.print(f"[dim]{note}[/]")
     if e.above:
         a = e.above
-        c.print(f"\ngap to #{a['rank']} {a['name']}: score {_fmt(a['score_gap'], 3)}")
+        c.print(f"\ngap to #{a['rank']} {a['name']}: score {fmt_number(a['score_gap'], 3)}")
         gap = Table(box=box.SIMPLE_HEAVY)
         for col in ("indicator", "this unit", "unit above", "gap", "extra needed alone"):
             gap.add_column(col, justify="right" if col != "indicator" else "left")
         for row in a["indicators"]:
-            gap.add_row(row["code"], _fmt(row["unit"]), _fmt(row["above"]), _fmt(row["gap"]),
-                        _fmt(row["extra_to_overtake"]))
+            gap.add_row(row["code"], fmt_number(row["unit"]), fmt_number(row["above"]), fmt_number(row["gap"]),
+                        fmt_number(row["extra_to_overtake"]))
         c.print(gap)
     else:
         c.print("\nfirst place: no unit above")

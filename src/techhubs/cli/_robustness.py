@@ -14,15 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from techhubs import workflows
-from techhubs.cli._rank import (
-    _fmt,
-    console,
-    data_option,
-    denominate_option,
-    edition_option,
-    method_option,
-    rank_span,
-)
+from techhubs.cli._console import console, fmt_number, rank_span
+from techhubs.cli._rank import data_option, denominate_option, edition_option, method_option
 from techhubs.robustness.spec import WEIGHT_MODES, WEIGHT_SCOPES
 
 
@@ -52,7 +45,7 @@ def interval_table(result: Any, top: int | None, title: str | None = None) -> Ta
     p_top = f"p_top{result.top}"
     for row in t.iter_rows(named=True):
         interval = rank_span(row["rank_p05"], row["rank_p95"])
-        table.add_row(str(row["nominal_rank"]), row["name"], _fmt(row["median_rank"], 1),
+        table.add_row(str(row["nominal_rank"]), row["name"], fmt_number(row["median_rank"], 1),
                       interval, f"{row[p_top]:.0%}", f"{row['rank_min']}–{row['rank_max']}")
     return table
 
@@ -64,8 +57,8 @@ def sobol_table(sens: Any) -> Table:
     for col in ("factor", "S1", "±", "ST", "± "):
         table.add_column(col, justify="left" if col == "factor" else "right")
     for row in sens.summary.sort("ST", descending=True, nulls_last=True).iter_rows(named=True):
-        table.add_row(row["factor"], _fmt(row["S1"], 3), _fmt(row["S1_conf"], 3),
-                      _fmt(row["ST"], 3), _fmt(row["ST_conf"], 3))
+        table.add_row(row["factor"], fmt_number(row["S1"], 3), fmt_number(row["S1_conf"], 3),
+                      fmt_number(row["ST"], 3), fmt_number(row["ST_conf"], 3))
     return table
 
 

@@ -38,6 +38,7 @@ import polars as pl
 
 from techhubs.clusters._dbscan import weighted_dbscan
 from techhubs.clusters.merge import merge_source_clusters
+from techhubs.clusters.naming import name_clusters
 from techhubs.clusters.params import (
     DEFAULT_EPS_KM,
     DEFAULT_MERGE_THRESHOLD,
@@ -248,6 +249,42 @@ def _locations(points: pl.DataFrame, precision: int | None) -> pl.DataFrame:
     )
 
 
+CLUSTER_COLUMNS = ("cluster_id", "name", "economies", "latitude", "longitude", "min_lat",
+                   "min_lon", "max_lat", "max_lon", "population", "members", "weight",
+                   "n_locations")
+"""Columns of the cluster table (``weight_<source>`` columns stand before n_locations)."""
+
+
+def _cluster_source(part: pl.DataFrame, eps_km: float, min_weight: float) -> pl.DataFrame:
+    """One source's locations with their DBSCAN ``label`` and ``core`` flag."""
+    est = WeightedDBSCAN(eps_km=eps_km, min_weight=min_weight).fit(
+        part["latitude"].to_numpy(), part["longitude"].to_numpy(), part["weight"].to_numpy())
+    return part.with_columns(pl.Series("label", est.labels_),
+                             pl.Series("core", est.core_sample_mask_))
+
+
+def _number_clusters(located: pl.DataFrame, group_of: Mapping[tuple[str, int], int]
+                     ) -> tuple[pl.DataFrame, int]:
+    """Map (source, label) to merged groups and number them by total weight (1 = heaviest;
+    ties by the south-west corner, so the numbering does not depend on input order)."""
+    keys = pl.DataFrame(
+        {"source": [k[0] for k in group_of], "label": [k[1] for k in group_of],
+         "group": list(group_of.values())},
+        schema={"source": pl.Utf8, "label": pl.Int64, "group": pl.Int64},
+    )
+    located = located.join(keys, on=["source", "label"], how="left")
+    order = (
+        located.filter(pl.col("group").is_not_null())
+        .group_by("group")
+        .agg(pl.col("weight").sum().alias("w"), pl.col("latitude").min().alias("lat0"),
+             pl.col("longitude").min().alias("lon0"))
+        .sort(["w", "lat0", "lon0"], descending=[True, False, False])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("cluster_id"))
+        .select("group", "cluster_id")
+    )
+    return located.join(order, on="group", how="left").drop("group", "label"), order.height
+
+
 def find_clusters(
     points: pl.DataFrame,
     *,
@@ -336,65 +373,23 @@ def find_clusters(
         .sort("source", "latitude", "longitude")
         .collect()
     )
-    frames: list[pl.DataFrame] = []
+    frames = []
     for s in sources:
-        part = per_source.filter(pl.col("source") == s)
-        est = WeightedDBSCAN(eps_km=eps_km, min_weight=thresholds[s]).fit(
-            part["latitude"].to_numpy(), part["longitude"].to_numpy(), part["weight"].to_numpy()
-        )
-        frames.append(
-            part.with_columns(
-                pl.Series("label", est.labels_), pl.Series("core", est.core_sample_mask_)
-            )
-        )
+        frames.append(_cluster_source(per_source.filter(pl.col("source") == s), eps_km,
+                                      thresholds[s]))
         tick(f"clustered {s}")
     located = pl.concat(frames)
-
     group_of = merge_source_clusters(
-        {
-            s: (
-                f["latitude"].to_numpy(),
-                f["longitude"].to_numpy(),
-                f["weight"].to_numpy(),
-                f["label"].to_numpy(),
-                f["core"].to_numpy(),
-            )
-            for s, f in zip(sources, frames, strict=True)
-        },
-        eps_km=eps_km,
-        threshold=merge_threshold,
-    )
+        {s: (f["latitude"].to_numpy(), f["longitude"].to_numpy(), f["weight"].to_numpy(),
+             f["label"].to_numpy(), f["core"].to_numpy())
+         for s, f in zip(sources, frames, strict=True)},
+        eps_km=eps_km, threshold=merge_threshold)
     tick("merged sources")
-
-    # map (source, label) -> merged group, then number groups by total weight
-    keys = pl.DataFrame(
-        {
-            "source": [k[0] for k in group_of],
-            "label": [k[1] for k in group_of],
-            "group": list(group_of.values()),
-        },
-        schema={"source": pl.Utf8, "label": pl.Int64, "group": pl.Int64},
-    )
-    located = located.join(keys, on=["source", "label"], how="left")
-    members = located.filter(pl.col("group").is_not_null())
-    order = (
-        members.group_by("group")
-        .agg(
-            pl.col("weight").sum().alias("w"),
-            pl.col("latitude").min().alias("lat0"),
-            pl.col("longitude").min().alias("lon0"),
-        )
-        .sort(["w", "lat0", "lon0"], descending=[True, False, False])
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("cluster_id"))
-        .select("group", "cluster_id")
-    )
-    located = located.join(order, on="group", how="left").drop("group", "label")
+    located, n_clusters = _number_clusters(located, group_of)
     members = located.filter(pl.col("cluster_id").is_not_null())
-
-    clusters = _describe(members, sources, order.height)
+    clusters = _describe(members, sources, n_clusters)
     tick("described clusters")
     if name and clusters.height:
-        from techhubs.clusters.naming import name_clusters
 
         names = name_clusters(members, eps_km=eps_km, min_population=name_min_population)
         clusters = clusters.join(names, on="cluster_id", how="left")
@@ -408,23 +403,8 @@ def find_clusters(
         )
         if name:
             tick("named clusters")
-    clusters = clusters.select(
-        "cluster_id",
-        "name",
-        "economies",
-        "latitude",
-        "longitude",
-        "min_lat",
-        "min_lon",
-        "max_lat",
-        "max_lon",
-        "population",
-        "members",
-        "weight",
-        *[f"weight_{s}" for s in sources],
-        "n_locations",
-    ).sort("cluster_id")
-
+    clusters = clusters.select(*CLUSTER_COLUMNS[:-1], *[f"weight_{s}" for s in sources],
+                               "n_locations").sort("cluster_id")
     assignment = locs.join(
         located.select("source", "latitude", "longitude", "cluster_id", "core"),
         on=["source", "latitude", "longitude"],

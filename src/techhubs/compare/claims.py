@@ -45,6 +45,7 @@ import polars as pl
 
 from techhubs.compare.rankings import load_rankings, resolve_rankings
 from techhubs.compare.resolve import match_unit, resolve_hub
+from techhubs.datasets import load_edition
 from techhubs.errors import DataError, UnknownNameError
 from techhubs.geo.aliases import load_aliases
 from techhubs.geo.sphere import great_circle_km
@@ -109,8 +110,6 @@ def _fmt(x: float) -> str:
 class _Context:
     def __init__(self, edition: str, ranking: str, rankings: pl.DataFrame | None,
                  panel: Panel | None = None) -> None:
-        from techhubs.datasets import load_edition
-
         self.edition = edition
         self.panel = panel if panel is not None else load_edition(edition)
         self.ranking = ranking

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from techhubs.compare.resolve import DEFAULT_MAX_KM, match_unit, resolve_hub
+from techhubs.datasets import load_edition
 from techhubs.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -139,7 +140,6 @@ def resolve_rankings(rankings: pl.DataFrame | None = None, *, edition: str = DEF
     ``match_confidence``, ``match_explanation``. ``panel`` replaces the
     bundled ``edition`` (e.g. clusters found from your own data).
     """
-    from techhubs.datasets import load_edition
 
     frame = rankings if rankings is not None else load_rankings()
     if panel is None:

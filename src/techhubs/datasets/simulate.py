@@ -45,6 +45,7 @@ points (``numpy.random.Generator(PCG64)``, one child stream per source).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import os
@@ -58,8 +59,9 @@ import numpy.typing as npt
 import polars as pl
 
 from techhubs._version import __version__
+from techhubs.datasets.editions import load_edition
 from techhubs.errors import DataError
-from techhubs.geo.gazetteer import locate_places
+from techhubs.geo.gazetteer import load_cities, locate_places
 from techhubs.geo.sphere import (
     EARTH_RADIUS_KM,
     chord_to_km,
@@ -158,7 +160,6 @@ def _locate_uncached(edition: str) -> pl.DataFrame:
     geonameid, country_code, latitude, longitude, population) in published order.
     Raises :class:`DataError` when a named city cannot be found.
     """
-    from techhubs.datasets.editions import load_edition
 
     panel = load_edition(edition)
     ref = panel.reference
@@ -409,8 +410,6 @@ def simulate(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from techhubs.datasets.editions import load_edition
-    from techhubs.geo.gazetteer import load_cities
 
     params = params or SimulationParams()
     params.validate()
@@ -472,7 +471,7 @@ def simulate(
             metadata={
                 "techhubs.synthetic": "true",
                 "techhubs.label": SYNTHETIC_LABEL,
-                "techhubs.simulation": json.dumps(_params_dict(params), sort_keys=True),
+                "techhubs.simulation": json.dumps(params_dict(params), sort_keys=True),
                 "techhubs.version": __version__,
             },
         )
@@ -493,7 +492,7 @@ def simulate(
         "code": simulation_code_version(),
         "label": SYNTHETIC_LABEL,
         "techhubs": __version__,
-        "params": _params_dict(params),
+        "params": params_dict(params),
         "records": "documents; each written as one row per inventor/author location "
                    "with weight (document weight)/k (fractional counting)",
         "sources": counts,
@@ -512,7 +511,7 @@ def simulate(
     return SyntheticWorld(directory=out, files=files, summary=summary)
 
 
-def _params_dict(params: SimulationParams) -> dict[str, Any]:
+def params_dict(params: SimulationParams) -> dict[str, Any]:
     d = asdict(params)
     d["years"] = list(params.years)
     return d
@@ -520,7 +519,6 @@ def _params_dict(params: SimulationParams) -> dict[str, Any]:
 
 def simulation_code_version() -> str:
     """techhubs version + hash of this module: a simulated world depends on both."""
-    import hashlib
 
     digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     return f"{__version__}+{digest}"

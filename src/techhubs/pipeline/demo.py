@@ -12,7 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from techhubs.datasets.simulate import SUMMARY_FILE, SimulationParams, simulate
+from techhubs.datasets.simulate import (
+    SUMMARY_FILE,
+    SimulationParams,
+    params_dict,
+    simulate,
+    simulation_code_version,
+)
 
 # Core densities calibrated to the synthetic world's metropolitan activity; the other
 # clustering parameters keep their defaults (techhubs.clusters.params).
@@ -32,7 +38,6 @@ def world_dir(workdir: Path, edition: str, scale: float, seed: int) -> Path:
 def ensure_world(workdir: str | Path, params: SimulationParams,
                  progress: Any = None) -> Path:
     """Simulate the world unless an identical one (same parameters) is already there."""
-    from techhubs.datasets.simulate import _params_dict, simulation_code_version
 
     folder = world_dir(Path(workdir), params.edition, params.scale, params.seed)
     summary = folder / SUMMARY_FILE
@@ -42,7 +47,7 @@ def ensure_world(workdir: str | Path, params: SimulationParams,
         except ValueError:
             done = {}
         files_ok = all((folder / f).exists() for f in done.get("files", {}).values())
-        if (done.get("params") == _params_dict(params) and files_ok
+        if (done.get("params") == params_dict(params) and files_ok
                 and done.get("code") == simulation_code_version()):
             return folder
     simulate(folder, params, progress=progress)

@@ -62,7 +62,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 
 from techhubs.clusters.params import ClusterParams
+from techhubs.datasets.editions import edition_info
 from techhubs.errors import DataError, TechhubsError
+from techhubs.presets import list_presets
+from techhubs.robustness.spec import UncertaintySpec
 from techhubs.sources.registry import ALIASES, reader_names
 from techhubs.spec import Sequenced, Spec, choice, invalid, parse
 
@@ -261,7 +264,6 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
         robustness = _robustness({**doc.robustness.model_dump(),
                                   **(doc.robustness.model_extra or {})}, doc.clustering, file)
     if doc.compare.edition is not None:
-        from techhubs.datasets.editions import edition_info
 
         edition_info(doc.compare.edition)  # raises UnknownNameError with the list of editions
     indicators = {**DEFAULT_INDICATORS, **doc.indicators}
@@ -281,7 +283,6 @@ def _methodology(section: MethodologySection, root: Path, file: Path | None) -> 
             raise DataError(f"methodology file not found: {path}", file=file,
                             key="methodology.file")
         return str(path)
-    from techhubs.presets import list_presets
 
     preset = section.preset or "gii-clusters"
     names = [p["name"] for p in list_presets()]
@@ -300,7 +301,6 @@ def _robustness(robustness: dict[str, Any], clustering: ClusterParams,
     (a factor on every source's value) is asked for. Files that relied on the
     old reading of ``min_weight`` as that factor keep working, with a warning.
     """
-    from techhubs.robustness.spec import UncertaintySpec
 
     spec_keys = {k: v for k, v in robustness.items() if k not in ("runs", "seed", "top")}
     if not spec_keys:

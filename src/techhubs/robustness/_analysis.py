@@ -15,9 +15,11 @@ from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.ranking import Ranking
 from techhubs.methodology import Methodology
-from techhubs.robustness.sensitivity import SensitivityResult, sensitivity
+from techhubs.robustness.plots import plot_intervals, plot_sobol
+from techhubs.robustness.sensitivity import SensitivityResult, base_size, sensitivity
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
+    Design,
     IntervalResult,
     PanelFactory,
     Progress,
@@ -74,8 +76,6 @@ def robustness_report(composite: Composite, spec: UncertaintySpec | None = None,
         notes.append(f"no [uncertainty] table: indicator weights +-{DEFAULT_WEIGHT_RANGE:.0%}")
     if sobol:
         # Check the budget before the Monte Carlo work.
-        from techhubs.robustness.sensitivity import base_size
-        from techhubs.robustness.uncertainty import Design
 
         base_size(Design(composite.methodology_, s, panel_factory is not None).d, runs)
     intervals = rank_intervals(composite, s, runs=runs, seed=seed, progress=progress,
@@ -146,7 +146,6 @@ def write_table(table: pl.DataFrame, path: Path, provenance: Mapping[str, Any]) 
 def write_report(report: RobustnessReport, out: str | Path, plot: str | None = "png",
                  plot_top: int = 40) -> dict[str, Path]:
     """Write intervals (CSV/JSON/Parquet), samples, Sobol indices and plots into ``out``."""
-    from techhubs.robustness.plots import plot_intervals, plot_sobol
 
     out = Path(out)
     if out.exists() and not out.is_dir():

@@ -34,8 +34,8 @@ from techhubs.robustness.uncertainty import (
     IntervalResult,
     PanelFactory,
     Progress,
-    _result,
     build_engine,
+    interval_result,
     largest_power_of_two,
     required_runs,
 )
@@ -227,7 +227,7 @@ def sensitivity(source: Any, spec: UncertaintySpec | Mapping[str, Any] | float |
                                    ("S1", "S1_conf", "ST", "ST_conf"))
     summary = indices.filter(pl.col("output") == SHIFT).drop("unit_id", "name")
     U = res["U"]
-    intervals = _result(composite, s, engine, U, holder["ranks"], holder["W"], U.shape[0],
+    intervals = interval_result(composite, s, engine, U, holder["ranks"], holder["W"], U.shape[0],
                         seed, top)
     provenance = {**intervals.provenance, "sobol": {"base_n": n, "runs": U.shape[0],
                                                     "num_resamples": num_resamples,

@@ -585,10 +585,10 @@ def rank_intervals(source: Any, spec: UncertaintySpec | Mapping[str, Any] | floa
     rng = np.random.default_rng(seed)
     U = rng.random((runs, engine.design.d))
     ranks, W = engine.evaluate(U, progress=progress, chunk=chunk)
-    return _result(composite, s, engine, U, ranks, W, runs, seed, top)
+    return interval_result(composite, s, engine, U, ranks, W, runs, seed, top)
 
 
-def _result(composite: Composite, s: UncertaintySpec, engine: Engine, U: Array,
+def interval_result(composite: Composite, s: UncertaintySpec, engine: Engine, U: Array,
             ranks: NDArray[np.int32], W: Array, runs: int, seed: int | None,
             top: int) -> IntervalResult:
     panel = composite.panel_

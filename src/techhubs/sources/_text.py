@@ -175,3 +175,16 @@ def _header_hint(header: list[str], delimiter: str) -> str:
             if cand != delimiter and cand in header[0]:
                 return f"{found}; the file looks {name}-delimited, pass the matching --delimiter"
     return found
+
+
+class Unparseable:
+    """A record that could not be parsed, with why (kept in the stream to be counted)."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def is_csv(path: str | Path) -> bool:
+    """Whether a (possibly gzipped) file is CSV/TSV by its name."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    return name.endswith((".csv", ".tsv"))

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from techhubs.sources._base import PathLike, Reader
+from techhubs.sources._text import Unparseable, is_csv
 from techhubs.sources.accounting import (
     DUPLICATE,
     NO_LOCATION,
@@ -30,8 +31,6 @@ from techhubs.sources.accounting import (
     IngestReport,
 )
 from techhubs.sources.ror import (
-    _is_csv,
-    _Unparseable,
     iter_json_records,
     load_ror_locations,
     ror_id,
@@ -49,7 +48,7 @@ def load_institution_locations(path: PathLike) -> dict[str, tuple[float, float, 
     kind of file is told by its content: CSV or records with ``locations`` are
     a ROR dump, records with ``geo`` are OpenAlex institutions.
     """
-    if _is_csv(path):
+    if is_csv(path):
         return load_ror_locations(path)
     table: dict[str, tuple[float, float, str | None]] = {}
     for _, rec in iter_json_records(path):
@@ -94,8 +93,8 @@ class OpenAlexReader(Reader):
             rows: list[tuple[object, ...]] = []
             for index, work in iter_json_records(path):
                 report.read()
-                if isinstance(work, _Unparseable) or not isinstance(work, dict):
-                    why = work.why if isinstance(work, _Unparseable) else "not an object"
+                if isinstance(work, Unparseable) or not isinstance(work, dict):
+                    why = work.why if isinstance(work, Unparseable) else "not an object"
                     report.drop(UNPARSEABLE, file=path, line=index, detail=why)
                     continue
                 key = _short(work.get("id"))

@@ -29,6 +29,7 @@ import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.sources._base import PathLike, Reader
+from techhubs.sources._text import iter_raw_lines
 from techhubs.sources.accounting import (
     DUPLICATE,
     NO_LOCATION,
@@ -69,7 +70,6 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
         raise DataError("file not found", file=p)
     if p.stat().st_size == 0:
         raise DataError("file is empty", file=p, line=1)
-    from techhubs.sources._text import iter_raw_lines
 
     first = next(iter(iter_raw_lines(p)), b"").decode("utf-8", "replace")
     if not first.strip():
@@ -213,7 +213,6 @@ class PatentsViewReader(Reader):
 
 def _roles(paths: Sequence[PathLike]) -> dict[str, PathLike]:
     """Tell the TSVs apart by file name, falling back to their header line."""
-    from techhubs.sources._text import iter_raw_lines
 
     roles: dict[str, PathLike] = {}
     for path in paths:

@@ -10,16 +10,22 @@ first organisation type (education, company, facility ...).
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
-from techhubs.sources._text import iter_csv_records, iter_raw_lines, open_binary
+from techhubs.sources._text import (
+    Unparseable,
+    is_csv,
+    iter_csv_records,
+    iter_raw_lines,
+    open_binary,
+)
 from techhubs.sources.accounting import (
     DUPLICATE,
     INACTIVE,
@@ -55,12 +61,7 @@ def iter_json_records(path: PathLike) -> Iterator[tuple[int, Any]]:
             try:
                 yield line_no, json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield line_no, _Unparseable(str(exc))
-
-
-class _Unparseable:
-    def __init__(self, why: str) -> None:
-        self.why = why
+                yield line_no, Unparseable(str(exc))
 
 
 def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
@@ -68,7 +69,6 @@ def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
     index = 0
     started = False
     with open_binary(path) as raw:
-        import codecs
 
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         eof = False
@@ -156,7 +156,7 @@ class RorReader(Reader):
     ) -> Iterator[pl.DataFrame]:
         seen: set[str] = set()
         for path in paths:
-            rows = self._csv_rows(path, report) if _is_csv(path) else self._json_rows(path, report)
+            rows = self._csv_rows(path, report) if is_csv(path) else self._json_rows(path, report)
             batch: list[tuple[object, ...]] = []
             for row in rows:
                 line = row[0] if isinstance(row[0], int) else None
@@ -222,8 +222,8 @@ class RorReader(Reader):
     def _json_rows(self, path: PathLike, report: IngestReport) -> Iterator[tuple[object, ...]]:
         for index, rec in iter_json_records(path):
             report.read()
-            if isinstance(rec, _Unparseable) or not isinstance(rec, dict) or "id" not in rec:
-                why = rec.why if isinstance(rec, _Unparseable) else "not a ROR record"
+            if isinstance(rec, Unparseable) or not isinstance(rec, dict) or "id" not in rec:
+                why = rec.why if isinstance(rec, Unparseable) else "not a ROR record"
                 report.drop(UNPARSEABLE, file=path, line=index, detail=why)
                 continue
             lat, lng, city = ror_record_location(rec)
@@ -244,17 +244,12 @@ def load_ror_locations(path: PathLike) -> dict[str, tuple[float, float, str | No
     report = IngestReport(source="ror")
     result: dict[str, tuple[float, float, str | None]] = {}
     reader = RorReader(include_inactive=True)
-    rows = reader._csv_rows(path, report) if _is_csv(path) else reader._json_rows(path, report)
+    rows = reader._csv_rows(path, report) if is_csv(path) else reader._json_rows(path, report)
     for row in rows:
         if row[2] is not None and row[3] is not None:
             city = row[4] if isinstance(row[4], str) else None
             result[str(row[1])] = (float(str(row[2])), float(str(row[3])), city)
     return result
-
-
-def _is_csv(path: PathLike) -> bool:
-    name = Path(path).name.lower().removesuffix(".gz")
-    return name.endswith((".csv", ".tsv"))
 
 
 def _float(text: str) -> float | None:

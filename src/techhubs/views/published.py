@@ -34,6 +34,7 @@ from techhubs.compare import (
     resolve_hub,
     resolve_rankings,
 )
+from techhubs.datasets import edition_info, list_editions, load_edition
 from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.panel import Panel
 
@@ -95,15 +96,11 @@ PAIRS = ("listed_over_unlisted", "listed")
 
 @functools.lru_cache(maxsize=4)
 def _resolved(edition: str) -> pl.DataFrame:
-    from techhubs.datasets import edition_info
-
     edition_info(edition)  # UnknownNameError naming the edition
     return resolve_rankings(load_rankings(), edition=edition)
 
 
 def _edition(edition: str, key: str = "edition") -> str:
-    from techhubs.datasets import list_editions
-
     names = [e.name for e in list_editions()]
     if edition not in names:
         raise UnknownNameError(f"no edition named {edition!r}", key=key,
@@ -283,7 +280,6 @@ def resolve_view(name: str, edition: str = "gii-2023", economies: tuple[str, ...
     if not max_km > 0:
         raise TechhubsError(f"max_km = {max_km} is not positive", key="max_km")
     _edition(edition)
-    from techhubs.datasets import load_edition
 
     hub = resolve_hub(name, list(economies) or None)
     match = match_unit(hub, load_edition(edition), max_km=max_km)
