@@ -1,6 +1,6 @@
 """techhubs: find, rank and explain the world's technology hubs.
 
-The Python API mirrors the command line::
+The Python API mirrors the command line (``docs/api.md`` documents every name)::
 
     import techhubs
     ranking = techhubs.rank()                      # techhubs rank
@@ -8,9 +8,12 @@ The Python API mirrors the command line::
     why = techhubs.explain("Seoul")                # techhubs explain Seoul
     coin = techhubs.fit()                          # the fitted Composite, every step kept
     variant = coin.rebuild(normalise={"method": "zscore"})
+    intervals = techhubs.rank_intervals(runs=1000) # techhubs rank --intervals
+    result = techhubs.find_clusters(points)        # techhubs clusters
 """
 
 from techhubs._version import __version__
+from techhubs.clusters import ClusterResult, WeightedDBSCAN, find_clusters
 from techhubs.datasets import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
@@ -23,28 +26,55 @@ from techhubs.errors import (
 from techhubs.index import Composite, Explanation, Ranking
 from techhubs.methodology import Methodology, load_methodology
 from techhubs.panel import Panel
-from techhubs.workflows import build, editions, explain, fit, methods, rank
+from techhubs.robustness import IntervalResult, SensitivityResult, UncertaintySpec
+from techhubs.sources import IngestReport, IngestResult
+from techhubs.workflows import (
+    build,
+    editions,
+    explain,
+    fit,
+    ingest,
+    load_panel,
+    methods,
+    rank,
+    rank_intervals,
+    robustness,
+    sensitivity,
+)
 
 __all__ = [
+    "ClusterResult",
     "Composite",
     "ComputationError",
     "DataError",
     "DownloadError",
     "Explanation",
+    "IngestReport",
+    "IngestResult",
+    "IntervalResult",
     "Methodology",
     "MethodologyError",
     "Panel",
     "Ranking",
+    "SensitivityResult",
     "TechhubsError",
+    "UncertaintySpec",
     "UnknownNameError",
+    "WeightedDBSCAN",
     "__version__",
     "build",
     "editions",
     "explain",
+    "find_clusters",
     "fit",
+    "ingest",
     "list_editions",
     "load_edition",
     "load_methodology",
+    "load_panel",
     "methods",
     "rank",
+    "rank_intervals",
+    "robustness",
+    "sensitivity",
 ]

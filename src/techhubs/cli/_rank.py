@@ -148,7 +148,7 @@ def rank(edition: str | None, data: Path | None, method: str | None,
               show_default=True)
 def editions(fmt: str) -> None:
     """List the bundled reference editions (published figures)."""
-    items = workflows.editions()
+    items = [e.to_dict() for e in workflows.list_editions()]
     if fmt == "json":
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return

@@ -88,6 +88,15 @@ class WeightedDBSCAN:
     core_sample_mask_ : ndarray of bool
     core_sample_indices_ : ndarray of int64
     n_clusters_ : int
+
+    Examples
+    --------
+    >>> from techhubs import WeightedDBSCAN
+    >>> lat = [48.85, 48.86, 48.87, 51.5, 40.0]
+    >>> lon = [2.35, 2.36, 2.34, -0.12, 3.0]
+    >>> est = WeightedDBSCAN(eps_km=5, min_weight=3).fit(lat, lon, [1, 1, 2, 5, 1])
+    >>> est.labels_.tolist(), est.n_clusters_
+    ([1, 1, 1, 0, -1], 2)
     """
 
     def __init__(self, eps_km: float = DEFAULT_EPS_KM, min_weight: float = DEFAULT_MIN_WEIGHT):
@@ -285,6 +294,20 @@ def _number_clusters(located: pl.DataFrame, group_of: Mapping[tuple[str, int], i
     return located.join(order, on="group", how="left").drop("group", "label"), order.height
 
 
+def _with_names(clusters: pl.DataFrame, members: pl.DataFrame, name: bool, eps_km: float,
+                min_population: int) -> pl.DataFrame:
+    """Cluster names, economies, population and member places (null when not named)."""
+    if name and clusters.height:
+        names = name_clusters(members, eps_km=eps_km, min_population=min_population)
+        return clusters.join(names, on="cluster_id", how="left")
+    return clusters.with_columns(
+        pl.lit(None, pl.Utf8).alias("name"),
+        pl.lit([], pl.List(pl.Utf8)).alias("economies"),
+        pl.lit(None, pl.Int64).alias("population"),
+        pl.lit([], pl.List(pl.Utf8)).alias("members"),
+    )
+
+
 def find_clusters(
     points: pl.DataFrame,
     *,
@@ -325,6 +348,25 @@ def find_clusters(
         Name of the file the points came from, for messages.
     progress:
         Callback ``progress(step, done, total)``.
+
+    Returns
+    -------
+    ClusterResult
+        ``clusters`` (one row per cluster: id, name, economies, centroid, bounding
+        box, population, member places, weight per source), ``assignment`` (each
+        rounded location's cluster), ``world_totals`` per source, ``report``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from techhubs import find_clusters
+    >>> points = pl.DataFrame({"latitude": [35.68, 35.69, 35.44, 37.57, 37.56],
+    ...                        "longitude": [139.69, 139.70, 139.64, 126.98, 126.97],
+    ...                        "weight": [50.0, 30.0, 40.0, 20.0, 20.0],
+    ...                        "source": ["patents"] * 5})
+    >>> result = find_clusters(points, eps_km=30, min_weight=30)
+    >>> result.clusters.select("name", "economies", "weight").rows()
+    [('Tokyo–Yokohama', ['JP'], 120.0), ('Seoul', ['KR'], 40.0)]
     """
     params = parse(ClusterParams, {
         "eps_km": eps_km, "min_weight": dict(min_weight) if isinstance(min_weight, Mapping)
@@ -389,20 +431,9 @@ def find_clusters(
     members = located.filter(pl.col("cluster_id").is_not_null())
     clusters = _describe(members, sources, n_clusters)
     tick("described clusters")
-    if name and clusters.height:
-
-        names = name_clusters(members, eps_km=eps_km, min_population=name_min_population)
-        clusters = clusters.join(names, on="cluster_id", how="left")
+    clusters = _with_names(clusters, members, name, eps_km, name_min_population)
+    if name:
         tick("named clusters")
-    else:
-        clusters = clusters.with_columns(
-            pl.lit(None, pl.Utf8).alias("name"),
-            pl.lit([], pl.List(pl.Utf8)).alias("economies"),
-            pl.lit(None, pl.Int64).alias("population"),
-            pl.lit([], pl.List(pl.Utf8)).alias("members"),
-        )
-        if name:
-            tick("named clusters")
     clusters = clusters.select(*CLUSTER_COLUMNS[:-1], *[f"weight_{s}" for s in sources],
                                "n_locations").sort("cluster_id")
     assignment = locs.join(

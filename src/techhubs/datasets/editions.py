@@ -60,6 +60,14 @@ def edition_info(name: str) -> Edition:
 
 
 def list_editions() -> list[Edition]:
+    """The bundled reference editions (name, title, source, year, method, note).
+
+    Examples
+    --------
+    >>> import techhubs
+    >>> [e.name for e in techhubs.list_editions()][:1]
+    ['gii-2023']
+    """
     return [edition_info(name) for name in _catalogue()]
 
 

@@ -5,7 +5,7 @@
 >>> result = rank_intervals(load_edition("gii-2023"), UncertaintySpec(weights=0.25),
 ...                         runs=500, seed=0, method="gii-clusters")
 >>> result.table.head(2)["rank_p95"].to_list()
-[1, 2]
+[1.0, 2.0]
 """
 
 from techhubs.robustness._analysis import (
