@@ -10,10 +10,16 @@ The Python API mirrors the command line (``docs/api.md`` documents every name)::
     variant = coin.rebuild(normalise={"method": "zscore"})
     intervals = techhubs.rank_intervals(runs=1000) # techhubs rank --intervals
     result = techhubs.find_clusters(points)        # techhubs clusters
+
+The clustering names (``find_clusters``, ``WeightedDBSCAN``, ``ClusterResult``)
+load their numba kernels on first use (PEP 562 ``__getattr__`` below), so
+``import techhubs`` stays quick for ranking.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from techhubs._version import __version__
-from techhubs.clusters import ClusterResult, WeightedDBSCAN, find_clusters
 from techhubs.datasets import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
@@ -41,6 +47,22 @@ from techhubs.workflows import (
     robustness,
     sensitivity,
 )
+
+if TYPE_CHECKING:
+    from techhubs.clusters import ClusterResult, WeightedDBSCAN, find_clusters
+
+_LAZY = {"ClusterResult": "techhubs.clusters", "WeightedDBSCAN": "techhubs.clusters",
+         "find_clusters": "techhubs.clusters"}
+
+
+def __getattr__(name: str) -> Any:
+    """The clustering names, imported when first asked for."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'techhubs' has no attribute {name!r}")
+
 
 __all__ = [
     "ClusterResult",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from techhubs.clusters.params import DEFAULT_MERGE_THRESHOLD
 from techhubs.geo.sphere import km_to_chord, latlon_to_xyz
@@ -47,6 +46,8 @@ def overlap_shares(
 
     Returns ``{(target_label, other_label): share}`` for the pairs that overlap.
     """
+    from scipy.spatial import cKDTree  # heavy: imported where it is used
+
     tlat, tlon, tw, tlab, _ = target
     olat, olon, _, olab, ocore = other
     sel = tlab >= 0

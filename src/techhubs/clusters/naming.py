@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.spatial import cKDTree
 
 from techhubs.geo.gazetteer import load_cities
 from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
@@ -53,6 +52,8 @@ def name_clusters(
     Returns cluster_id, name, economies (list of ISO2), population, members
     (list of city names).
     """
+    from scipy.spatial import cKDTree  # heavy: imported where it is used
+
     locs = (
         members.group_by("cluster_id", "latitude", "longitude")
         .agg(pl.col("weight").sum())
@@ -141,6 +142,8 @@ def name_clusters(
 
 
 def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: float) -> pl.DataFrame:
+    from scipy.spatial import cKDTree  # heavy: imported where it is used
+
     places = load_cities(5000)
     tree = cKDTree(latlon_to_xyz(places["latitude"].to_numpy(), places["longitude"].to_numpy()))
     _, idx = tree.query(lxyz, k=1)

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.stats import spearmanr
 
 from techhubs.datasets.simulate import locate_edition
 from techhubs.geo.sphere import haversine_km
@@ -32,6 +31,8 @@ _NEAR_KM = 50.0
 def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
                          edition: str) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Published vs recovered: one row per published cluster, and a summary."""
+    from scipy.stats import spearmanr  # heavy: imported where it is used
+
     published = locate_edition(edition).sort("published_rank")
     ids = unit_ids(clusters["cluster_id"].to_list(), clusters.height)
     info = clusters.with_columns(pl.Series("unit_id", ids)).join(
