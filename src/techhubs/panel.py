@@ -12,11 +12,20 @@ Layout of a panel data file (CSV, TSV or Parquet), one row per unit::
 ``economies`` holds ISO 3166 alpha-2 codes separated by ``/`` (``CN/HK``),
 ``members`` member places separated by ``;``. Every other column is an
 indicator and must be numeric (empty cells are missing values).
+
+This is the validation boundary of panel data: every row has as many fields
+as the header, no column name appears twice, every number is finite (``inf``,
+``nan`` spelled out or ``1e400`` are errors), latitude and longitude are in
+range and every economy is an ISO 3166 code; each problem is one
+:class:`~techhubs.errors.DataError` naming the file, the line and the column.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +37,7 @@ import polars as pl
 
 from techhubs._version import __version__
 from techhubs.errors import DataError, UnknownNameError
+from techhubs.geo.gazetteer import load_countries
 from techhubs.geo.text import fold
 
 UNIT_COLUMNS = ("unit_id", "name", "economies", "latitude", "longitude", "population", "members")
@@ -218,7 +228,8 @@ class Panel:
         values = {"unit_id": ids}
         for code in indicator_cols:
             values[code] = _numeric(frame[code], code, file, line_offset)
-        units = _normalise_units(frame.select(unit_cols + extra_unit_cols).with_columns(ids))
+        units = _normalise_units(frame.select(unit_cols + extra_unit_cols).with_columns(ids),
+                                 file, line_offset)
         ind = _indicator_table(indicator_cols, indicators)
         prov = {"techhubs": __version__, **(provenance or {})}
         if file is not None and "file" not in prov:
@@ -246,6 +257,7 @@ class Panel:
                 frame = pl.read_parquet(path)
             elif suffix in (".csv", ".tsv", ".txt"):
                 sep = "\t" if suffix in (".tsv", ".txt") else ","
+                check_text_table(path, sep)
                 # Read everything as text: we check numbers ourselves to name the line.
                 frame = pl.read_csv(path, separator=sep, infer_schema=False)
             else:
@@ -266,6 +278,45 @@ def _loose(text: str) -> str:
     return fold(text)
 
 
+def check_text_table(path: Path, sep: str) -> None:
+    """A CSV/TSV file is UTF-8 text whose header names each column once and whose every
+    row has as many fields as the header (a ragged row would shift values into the
+    wrong columns, silently)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=path, line=line,
+                        hint="save the table as UTF-8 CSV") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = next(reader, None)
+    if not header:
+        raise DataError("the file has no header line", file=path, line=1)
+    names = [h.strip() for h in header]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise DataError(f"column {name!r} appears twice in the header (columns "
+                            f"{seen[name] + 1} and {i + 1})", file=path, line=1, key=name)
+        seen[name] = i
+    for row in reader:
+        if row and len(row) != len(names):
+            raise DataError(f"{len(row)} fields where the header has {len(names)}",
+                            file=path, line=reader.line_num,
+                            hint="a ragged row shifts values into other columns: check the "
+                            "separators and quotes of this line")
+
+
+@functools.cache
+def iso_codes() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes: the gazetteer's countries and the codes ISO 3166 leaves to
+    its users (AA, QM-QZ, XA-XZ, ZZ: groupings, placeholders, Kosovo's XK)."""
+    user = {"AA", "ZZ", *(f"Q{c}" for c in "MNOPQRSTUVWXYZ"),
+            *(f"X{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+    return frozenset(load_countries()["iso"].to_list()) | user
+
+
 def _indicator_codes(indicators: Any) -> list[str]:
     if indicators is None:
         return []
@@ -274,9 +325,12 @@ def _indicator_codes(indicators: Any) -> list[str]:
     return [str(m["code"]) for m in indicators]
 
 
-def _numeric(series: pl.Series, code: str, file: str | Path | None, line_offset: int) -> pl.Series:
+def _numeric(series: pl.Series, code: str, file: str | Path | None, line_offset: int,
+             what: str = "indicator column") -> pl.Series:
     if series.dtype.is_numeric():
-        return series.cast(pl.Float64)
+        parsed = series.cast(pl.Float64).fill_nan(None)  # NaN in a numeric column: missing
+        _check_finite(parsed, parsed.cast(pl.Utf8), code, file, line_offset)
+        return parsed.alias(code)
     text = series.cast(pl.Utf8).str.strip_chars()
     text = pl.Series(code, text).replace({"": None, "NA": None, "NaN": None, "nan": None,
                                           "..": None, "n/a": None})
@@ -285,13 +339,35 @@ def _numeric(series: pl.Series, code: str, file: str | Path | None, line_offset:
     if bad.any():
         row = int(bad.arg_true()[0])
         raise DataError(
-            f"non-numeric value {text[row]!r} in indicator column {code!r}",
+            f"non-numeric value {text[row]!r} in {what} {code!r}",
             file=file,
             line=row + line_offset,
             key=code,
             hint="indicator columns hold numbers; leave the cell empty for a missing value",
         )
+    _check_finite(parsed, text, code, file, line_offset)
     return parsed.alias(code)
+
+
+def _check_finite(parsed: pl.Series, text: pl.Series, code: str, file: str | Path | None,
+                  line_offset: int) -> None:
+    bad = parsed.is_not_null() & ~parsed.is_finite()
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        raise DataError(
+            f"value {text[row]!r} in column {code!r} is not a finite number", file=file,
+            line=row + line_offset, key=code,
+            hint="infinite or out-of-range values (beyond about 1.8e308) cannot be ranked; "
+            "leave the cell empty for a missing value")
+
+
+def _check_range(series: pl.Series, code: str, lo: float, hi: float,
+                 file: str | Path | None, line_offset: int) -> None:
+    bad = series.is_not_null() & ~series.is_between(lo, hi)
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        raise DataError(f"{code} {series[row]!r} is outside [{lo:g}, {hi:g}]", file=file,
+                        line=row + line_offset, key=code)
 
 
 def _split_list(series: pl.Series, sep: str) -> pl.Series:
@@ -306,7 +382,8 @@ def _split_list(series: pl.Series, sep: str) -> pl.Series:
     )
 
 
-def _normalise_units(frame: pl.DataFrame) -> pl.DataFrame:
+def _normalise_units(frame: pl.DataFrame, file: str | Path | None = None,
+                     line_offset: int = 2) -> pl.DataFrame:
     n = frame.height
     cols: dict[str, pl.Series] = {"unit_id": frame["unit_id"].cast(pl.Utf8)}
     cols["name"] = (
@@ -319,9 +396,12 @@ def _normalise_units(frame: pl.DataFrame) -> pl.DataFrame:
         if "economies" in frame.columns
         else pl.Series("economies", [[] for _ in range(n)], dtype=pl.List(pl.Utf8))
     )
-    for num in ("latitude", "longitude", "population"):
+    limits = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0),
+              "population": (0.0, 1e11)}
+    for num, (lo, hi) in limits.items():
         if num in frame.columns:
-            cols[num] = _numeric(frame[num], num, None, 2)
+            cols[num] = _numeric(frame[num], num, file, line_offset, "column")
+            _check_range(cols[num], num, lo, hi, file, line_offset)
         else:
             cols[num] = pl.Series(num, [None] * n, dtype=pl.Float64)
     cols["members"] = (
@@ -329,11 +409,22 @@ def _normalise_units(frame: pl.DataFrame) -> pl.DataFrame:
         if "members" in frame.columns
         else pl.Series("members", [[] for _ in range(n)], dtype=pl.List(pl.Utf8))
     )
+    _check_economies(cols["economies"], file, line_offset)
     out = pl.DataFrame([s.alias(k) for k, s in cols.items()])
     extras = [c for c in frame.columns if c not in UNIT_COLUMNS]
     if extras:
         out = out.with_columns(frame.select(extras))
     return out
+
+
+def _check_economies(economies: pl.Series, file: str | Path | None, line_offset: int) -> None:
+    known = iso_codes()
+    for row, codes in enumerate(economies.to_list()):
+        for code in codes or []:
+            if code not in known:
+                raise DataError(f"economy {code!r} is not an ISO 3166 alpha-2 code", file=file,
+                                line=row + line_offset, key="economies",
+                                hint="write two-letter codes separated by '/', e.g. CN/HK")
 
 
 def _indicator_table(

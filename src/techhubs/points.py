@@ -7,7 +7,8 @@ Columns
 -------
 latitude : Float64, degrees in [-90, 90]
 longitude : Float64, degrees in [-180, 180]
-weight : Float64, >= 0 (fractional counts: 1/n for a document with n inventors)
+weight : Float64, in [0, 1e12] (fractional counts: 1/n for a document with n inventors;
+    a record weighing more than :data:`MAX_POINT_WEIGHT` is a data error, not activity)
 source : Utf8, e.g. ``patents``, ``publications``, ``vc``, ``institutions``
 year : Int32, optional
 field : Utf8, optional
@@ -43,12 +44,17 @@ location, yet stay an order of magnitude finer than the default clustering
 radius (see :mod:`techhubs.clusters`), so rounding never decides cluster
 membership on its own."""
 
+MAX_POINT_WEIGHT = 1e12
+"""The largest weight one record may carry: sums of millions of them stay exact enough and
+finite. Heavier rows are dropped (and counted) as ``weight_too_large``."""
+
 BAD_REASONS = (
     "missing_value",
     "non_finite",
     "latitude_out_of_range",
     "longitude_out_of_range",
     "negative_weight",
+    "weight_too_large",
 )
 """Why a point is dropped, in the order the checks run (a row counts once, first reason)."""
 
@@ -140,6 +146,7 @@ def validate_points(
         "latitude_out_of_range": (lat < -90.0) | (lat > 90.0),
         "longitude_out_of_range": (lon < -180.0) | (lon > 180.0),
         "negative_weight": w < 0.0,
+        "weight_too_large": w > MAX_POINT_WEIGHT,
     }
     reason_expr = pl.lit(None, dtype=pl.Utf8)
     for reason in reversed(BAD_REASONS):

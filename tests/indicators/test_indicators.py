@@ -18,7 +18,7 @@ def _clusters() -> pl.DataFrame:
     return pl.DataFrame({
         "cluster_id": [1, 2, 3],
         "name": ["Alpha", "Beta–Gamma", "Delta"],
-        "economies": [["AA"], ["BB", "CC"], ["DD"]],
+        "economies": [["AA"], ["BB", "CC"], ["XD"]],
         "latitude": [10.0, 20.0, 30.0],
         "longitude": [1.0, 2.0, 3.0],
         "population": [2_000_000, 500_000, 0],

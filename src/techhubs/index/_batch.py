@@ -150,6 +150,9 @@ def batch_scores(x: Array, codes: list[str], m: Methodology, weights: Array,
     ``weights`` is ``(runs, n_nodes)``; ``columns`` maps a node code to its
     column. ``aggregation`` overrides every node's method.
     """
+    scale = _means.safe_scale(x, m, aggregation)
+    if scale != 1.0:  # homogeneous means: aggregate the scaled-down values, scale back
+        return batch_scores(x / scale, codes, m, weights, columns, aggregation) * scale
     runs = weights.shape[0]
     order = m.aggregation_order()
     specs = {node.code: aggregation or m.aggregation_for(node) for node in order}

@@ -8,6 +8,8 @@ share of available children below ``min_coverage`` (or none) gets NaN.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -157,6 +159,25 @@ def needs_positive(method: str, p: float = 1.0) -> bool:
     if method in ("geometric", "harmonic"):
         return True
     return method == "generalised" and (p <= 0 or not float(p).is_integer())
+
+
+SAFE_MAGNITUDE = 1e150
+"""Scores beyond this size are scaled down before weighted sums, which could overflow."""
+
+
+def safe_scale(x: Array, m: Any, aggregation: Any = None) -> float:
+    """A positive factor to divide ``x`` by before aggregating, 1.0 when none is needed.
+
+    Every mean of the engine is positively homogeneous (``M(c x) = c M(x)``), so
+    scores of ``x / c`` times ``c`` are the scores of ``x``; Copeland counts are not,
+    and a tree that uses Copeland is left as it is.
+    """
+    with np.errstate(invalid="ignore"):
+        big = float(np.nanmax(np.abs(x), initial=0.0))
+    if not (np.isfinite(big) and big > SAFE_MAGNITUDE):
+        return 1.0
+    methods = {(aggregation or m.aggregation_for(n)).method for n in m.aggregation_order()}
+    return 1.0 if "copeland" in methods else big
 
 
 def rank_rows(score: Array) -> NDArray[np.int32]:

@@ -22,9 +22,24 @@ def _oriented(x: Array, direction: Array) -> Array:
     return x * np.asarray(direction, dtype=np.float64)
 
 
+# Beyond this magnitude a difference or a square of two values can overflow float64.
+SAFE_MAGNITUDE = 1e150
+
+
+def _scaled(y: Array) -> Array:
+    """``y`` divided, per column, by its largest magnitude when that exceeds
+    :data:`SAFE_MAGNITUDE`: min-max and z-scores are unchanged by a positive factor, and
+    their spans and squares then cannot overflow (finite inputs give finite outputs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        big = np.nanmax(np.abs(y), axis=-2, keepdims=True)
+    big = np.where(np.isfinite(big) & (big > SAFE_MAGNITUDE), big, 1.0)
+    return y / big if (big != 1.0).any() else y
+
+
 def minmax(x: Array, direction: Array, low: float = 0.0, high: float = 100.0) -> Array:
     """(x - min) / (max - min) scaled to [low, high]; a constant indicator maps to the midpoint."""
-    y = _oriented(x, direction)
+    y = _scaled(_oriented(x, direction))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo = np.nanmin(y, axis=-2, keepdims=True)
@@ -37,7 +52,7 @@ def minmax(x: Array, direction: Array, low: float = 0.0, high: float = 100.0) ->
 
 def zscore(x: Array, direction: Array, mean: float = 0.0, sd: float = 1.0) -> Array:
     """(x - mean) / sample sd, rescaled to the target ``mean`` and ``sd``."""
-    y = _oriented(x, direction)
+    y = _scaled(_oriented(x, direction))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mu = np.nanmean(y, axis=-2, keepdims=True)

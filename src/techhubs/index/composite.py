@@ -380,7 +380,11 @@ def aggregate_tree(normalised: Array, codes: list[str], m: Methodology,
     ``weights`` may override node weights with arrays (batched over leading
     axes); ``aggregation`` overrides every node's aggregation.
     """
-    scores: dict[str, Array] = {code: normalised[..., j] for j, code in enumerate(codes)}
+    scale = _means.safe_scale(normalised, m, aggregation)
+    if scale != 1.0:  # every mean is homogeneous: scale down, aggregate, scale back
+        scores = aggregate_tree(normalised / scale, codes, m, weights, aggregation)
+        return {k: v * scale for k, v in scores.items()}
+    scores = {code: normalised[..., j] for j, code in enumerate(codes)}
     for node in m.aggregation_order():
         children = m.children(node.code)
         xs = np.stack([scores[c.code] for c in children], axis=-1)
@@ -404,6 +408,12 @@ def aggregate_step(x: Array, m: Methodology, log: list[LogEntry]) -> dict[str, A
     except ComputationError as exc:
         exc.file = exc.file or m.origin
         raise
+    for node in m.aggregation_order():
+        if np.isinf(scores[node.code]).any():
+            raise ComputationError(
+                f"the scores of {node.code!r} overflow (beyond about 1.8e308)", file=m.origin,
+                key=f"{node.code}.aggregation",
+                hint="normalise the indicators (e.g. minmax) or scale the data down")
     incomplete = int(np.isnan(scores[m.root.code]).sum())
     log.append(LogEntry(
         "aggregate", m.aggregate.method,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from techhubs import jsonio
 from techhubs.errors import TechhubsError
 from techhubs.methodology import Methodology
 from techhubs.panel import Panel
@@ -81,7 +81,7 @@ class Ranking:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=_json_default)
+        return jsonio.dumps(self.to_dict())
 
     def to_csv(self) -> str:
         return self.flat().write_csv()
@@ -102,8 +102,7 @@ class Ranking:
         tmp = path.with_name(path.name + ".tmp")
         if fmt == "csv":
             tmp.write_text(self.to_csv(), encoding="utf-8")
-            (path.with_name(path.name + ".provenance.json")).write_text(
-                json.dumps(self.provenance, indent=2, default=_json_default), encoding="utf-8")
+            jsonio.write(path.with_name(path.name + ".provenance.json"), self.provenance)
         elif fmt == "json":
             tmp.write_text(self.to_json(), encoding="utf-8")
         else:
@@ -111,8 +110,7 @@ class Ranking:
 
             arrow = self.table.to_arrow()
             meta = dict(arrow.schema.metadata or {})
-            meta[b"techhubs.provenance"] = json.dumps(self.provenance,
-                                                      default=_json_default).encode()
+            meta[b"techhubs.provenance"] = jsonio.dumps(self.provenance, indent=None).encode()
             pq.write_table(arrow.replace_schema_metadata(meta), tmp)
         tmp.replace(path)
         return path
@@ -146,16 +144,6 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     table = table.sort(["rank", "unit_id"])
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
                    nodes=tuple(inner), log=log)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | set):
-        return list(value)
-    return str(value)
 
 
 def _json_rows(table: pl.DataFrame) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ def synthetic_case(n_units: int = 1000, n_indicators: int = 50, n_pillars: int =
         values[mask] = np.nan
     ids = [f"unit-{i:04d}" for i in range(n_units)]
     codes = [f"ind{j:02d}" for j in range(n_indicators)]
-    economies = ["AA", "BB", "CC", "DD"]
+    economies = ["XA", "XB", "XC", "XD"]  # ISO user-assigned codes: placeholders
     frame = pl.DataFrame({
         "unit_id": ids,
         "name": [f"Synthetic unit {i}" for i in range(n_units)],

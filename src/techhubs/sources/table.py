@@ -17,7 +17,7 @@ import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.geo.geocode import Geocoder, default_geocoder
-from techhubs.points import KNOWN_SOURCES
+from techhubs.points import KNOWN_SOURCES, MAX_POINT_WEIGHT
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
 from techhubs.sources._text import iter_csv_records
 from techhubs.sources.accounting import (
@@ -165,19 +165,12 @@ class TableReader(Reader):
         if "weight" in mapping:
             w = pl.col("weight").str.strip_chars().cast(pl.Float64, strict=False)
             frame = frame.with_columns(w.alias("_weight"))
-            bad = frame.filter(
-                pl.col("_weight").is_null()
-                | (pl.col("_weight") < 0)
-                | ~pl.col("_weight").is_finite()
-            )
+            ok = (pl.col("_weight").is_not_null() & pl.col("_weight").is_finite()
+                  & pl.col("_weight").is_between(0.0, MAX_POINT_WEIGHT))
             report.drop_frame(
-                BAD_WEIGHT, bad, file=path, detail="weight missing, negative or not a number"
-            )
-            frame = frame.filter(
-                pl.col("_weight").is_not_null()
-                & (pl.col("_weight") >= 0)
-                & pl.col("_weight").is_finite()
-            )
+                BAD_WEIGHT, frame.filter(~ok.fill_null(False)), file=path,
+                detail=f"weight missing, negative, not a number or above {MAX_POINT_WEIGHT:g}")
+            frame = frame.filter(ok.fill_null(False))
         else:
             frame = frame.with_columns(pl.lit(1.0).alias("_weight"))
         if "lat" in mapping:
