@@ -7,6 +7,7 @@ for the synthetic demo.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import signal
@@ -59,8 +60,9 @@ def test_results_folder_and_manifest(project) -> None:
     (path, digest), = manifest["inputs"].items()
     assert path.endswith("points.csv") and len(digest) == 64
     assert [s["name"] for s in manifest["stages"]] == list(STAGE_NAMES)
-    for name, size in manifest["files"].items():
-        assert (results / name).stat().st_size == size
+    for name, entry in manifest["files"].items():
+        data = (results / name).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (entry["size"], entry["sha256"])
     geo = json.loads((results / "clusters.geojson").read_text())
     assert geo["type"] == "FeatureCollection"
     top = geo["features"][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -23,7 +24,8 @@ def test_committed_stage_is_trusted(tmp_path) -> None:
     with c.writing("s", "k1", {"params": {"a": 1}}) as d:
         (d / "out.txt").write_text("hello")
     record = c.load("s", "k1")
-    assert record is not None and record["files"] == {"out.txt": 5}
+    assert record is not None and record["files"] == {
+        "out.txt": {"size": 5, "sha256": hashlib.sha256(b"hello").hexdigest()}}
     assert record["params"] == {"a": 1}
     assert (tmp_path / "s" / "k1" / "out.txt").read_text() == "hello"
 

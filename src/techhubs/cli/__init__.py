@@ -23,7 +23,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "techhubs.cli._robustness": ("robustness",),
     "techhubs.cli._clusters": ("clusters_command",),
     "techhubs.cli._serve": ("serve", "report"),
-    "techhubs.cli._build": ("build", "simulate"),
+    "techhubs.cli._build": ("build", "simulate", "cache"),
 }
 
 

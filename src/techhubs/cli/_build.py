@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +114,15 @@ def build(project: Path | None, demo: bool, edition: str, scale: float, seed: in
             elif event == "skipped":
                 console.print(f"  [yellow]skipped[/] {stage:<11} "
                               f"{escape(str(info.get('reason', '')))}", soft_wrap=True)
+            elif event == "corrupt":
+                console.print(f"  [red]corrupt[/] {escape(str(info['message']))}",
+                              soft_wrap=True)
 
         result = run_build(config, from_stage=from_stage, on_event=on_event)
-    if as_json:
-        click.echo(json.dumps(result.manifest, indent=2, default=str))
+    if as_json:  # the manifest of the results, and what this run did
+        from techhubs import jsonio
+
+        click.echo(jsonio.dumps(result.manifest))
         return
     _print_results(result, top, console)
 
@@ -211,3 +215,118 @@ def simulate(out_dir: Path, edition: str, scale: float, seed: int, vc: bool,
         out(f"  {source:<13} {info['documents']:>10,} documents  {info['rows']:>11,} rows  "
             f"world total {info['world_total']:,.0f}")
     out(f"  label: {world.label}")
+
+
+def _cache_root(project: Path | None, directory: Path | None) -> Path:
+    from techhubs.pipeline import load_config
+
+    if (project is None) == (directory is None):
+        raise TechhubsError("give a PROJECT file or --dir CACHE (one of them)", key="PROJECT",
+                            hint="techhubs cache list project.toml, or --dir .techhubs-cache")
+    return load_config(project).cache if project is not None else Path(str(directory))
+
+
+_cache_target = [
+    click.argument("project", required=False,
+                   type=click.Path(dir_okay=False, exists=True, path_type=Path)),
+    click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+                 help="The cache folder itself (instead of a project file)."),
+]
+
+
+def _with_target(f: Any) -> Any:
+    for decorator in reversed(_cache_target):
+        f = decorator(f)
+    return f
+
+
+@click.group("cache")
+def cache() -> None:
+    """Inspect and prune the stage cache of a project (`techhubs build`).
+
+    \b
+    Examples:
+      techhubs cache list project.toml
+      techhubs cache size --dir .techhubs-cache
+      techhubs cache prune project.toml --keep-last 2
+      techhubs cache prune project.toml --older-than 30
+      techhubs cache verify project.toml
+    """
+
+
+@cache.command("list")
+@_with_target
+def cache_list(project: Path | None, directory: Path | None) -> None:
+    """Every cached stage output: stage, key, age, size."""
+    import time
+
+    from rich.table import Table
+
+    from techhubs.cli._console import console
+    from techhubs.pipeline.cache import StageCache
+
+    store = StageCache(_cache_root(project, directory))
+    table = Table(title=f"stage cache {store.root}")
+    for col in ("stage", "key", "created", "size"):
+        table.add_column(col, justify="right" if col == "size" else "left")
+    for e in store.entries():
+        table.add_row(e.stage, e.key, time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created)),
+                      _bytes(e.size))
+    console().print(table)
+
+
+@cache.command("size")
+@_with_target
+def cache_size(project: Path | None, directory: Path | None) -> None:
+    """Total size of the cache, per stage."""
+    from techhubs.pipeline.cache import StageCache
+
+    store = StageCache(_cache_root(project, directory))
+    per: dict[str, int] = {}
+    for e in store.entries():
+        per[e.stage] = per.get(e.stage, 0) + e.size
+    for stage, size in per.items():
+        click.echo(f"{stage:<12} {_bytes(size):>10}")
+    click.echo(f"{'total':<12} {_bytes(sum(per.values())):>10}")
+
+
+@cache.command("prune")
+@_with_target
+@click.option("--older-than", type=float, metavar="DAYS",
+              help="Remove stage outputs created more than DAYS ago.")
+@click.option("--keep-last", type=int, metavar="N",
+              help="Keep the N newest outputs of each stage, remove the rest.")
+def cache_prune(project: Path | None, directory: Path | None, older_than: float | None,
+                keep_last: int | None) -> None:
+    """Remove old stage outputs (a later build recomputes what it needs)."""
+    from techhubs.pipeline.cache import StageCache
+
+    removed = StageCache(_cache_root(project, directory)).prune(older_than_days=older_than,
+                                                                keep_last=keep_last)
+    click.echo(f"removed {len(removed)} stage output(s), {_bytes(sum(e.size for e in removed))}")
+
+
+@cache.command("verify")
+@_with_target
+def cache_verify(project: Path | None, directory: Path | None) -> None:
+    """Check every cached file against the SHA-256 recorded when it was written."""
+    from techhubs.pipeline.cache import StageCache
+
+    store = StageCache(_cache_root(project, directory))
+    problems = store.verify()
+    for p in problems:
+        click.echo(f"{p.stage}: {p.file} {p.reason}", err=True)
+    n = len(store.entries())
+    if problems:
+        raise TechhubsError(f"{len(problems)} cached file(s) failed their check",
+                            file=store.root, hint="the next build rebuilds them; or prune")
+    click.echo(f"{n} stage output(s) verified")
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"

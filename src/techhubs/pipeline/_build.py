@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from techhubs import jsonio
 from techhubs._version import __version__
 from techhubs.datasets.simulate import SYNTHETIC_LABEL
 from techhubs.errors import DataError
@@ -25,8 +26,11 @@ from techhubs.pipeline._stages import STAGE_NAMES, STAGES, Stage
 from techhubs.pipeline.cache import (
     StageCache,
     canonical,
+    check_file,
     code_version,
+    file_entry,
     file_sha256,
+    fsync_dir,
     sha256_text,
     write_json_atomic,
 )
@@ -35,7 +39,8 @@ from techhubs.pipeline.recovery import compare_with_edition
 
 Event = Callable[[str, str, dict[str, Any]], None]
 """``on_event(event, stage, info)``: events ``start``, ``progress`` (info: step, done,
-total), ``ran``, ``cached``, ``skipped`` (info: reason)."""
+total), ``ran``, ``cached``, ``skipped`` (info: reason), ``corrupt`` (a cached file
+failed its hash check and is rebuilt; info: file, reason, message)."""
 
 MANIFEST = "manifest.json"
 
@@ -138,6 +143,10 @@ def _run_stage(stage: Stage, config: BuildConfig, cache: StageCache, upstream: s
         return StageRun(stage.name, "skipped", key, 0.0, reason=reason)
     t0 = time.time()
     record = None if force else cache.load(stage.name, key)
+    for problem in cache.problems:
+        emit("corrupt", stage.name, {"file": problem.file, "reason": problem.reason,
+                                     "message": problem.describe()})
+    cache.problems.clear()
     if record is not None:
         ctx[stage.name] = {**record.get("summary", {}), "dir": cache.path(stage.name, key)}
         emit("cached", stage.name, {"key": key})
@@ -168,11 +177,8 @@ def _results_intact(results: Path, key: str) -> bool:
         return False
     if manifest.get("outputs_key") != key:
         return False
-    for name, size in manifest.get("files", {}).items():
-        f = results / name
-        if not f.exists() or f.stat().st_size != size:
-            return False
-    return True
+    return all(check_file(results / name, entry) is None
+               for name, entry in manifest.get("files", {}).items())
 
 
 def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
@@ -190,13 +196,15 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     results.mkdir(parents=True, exist_ok=True)
     # A results folder without a manifest is never trusted: remove it first, write it last.
     (results / MANIFEST).unlink(missing_ok=True)
-    files: dict[str, int] = {}
+    files: dict[str, dict[str, Any]] = {}
 
     def put(name: str, write: Callable[[Path], Any]) -> None:
         tmp = results / f".{name}.tmp{os.getpid()}"
         write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         tmp.replace(results / name)
-        files[name] = (results / name).stat().st_size
+        files[name] = file_entry(results / name)
 
 
     idx = ctx["index"]["dir"]
@@ -208,20 +216,19 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     ranking = Ranking(table=table, provenance=provenance)
     put("ranking.parquet", lambda p: ranking.write(p, "parquet"))
     put("ranking.csv", lambda p: p.write_text(ranking.to_csv(), encoding="utf-8"))
-    put("ranking.json", lambda p: p.write_text(
-        (idx / "ranking.json").read_text(encoding="utf-8"), encoding="utf-8"))
+    put("ranking.json", lambda p: p.write_text(ranking.to_json(), encoding="utf-8"))
     cdir = ctx["clusters"]["dir"]
     clusters = pl.read_parquet(cdir / "clusters.parquet")
     put("clusters.parquet", lambda p: clusters.write_parquet(p))
     assignment = pl.read_parquet(cdir / "assignment.parquet")
     put("assignment.parquet", lambda p: assignment.write_parquet(p, compression="zstd"))
-    put("clusters.geojson", lambda p: p.write_text(
-        json.dumps(_geojson(clusters, assignment, table, config), ensure_ascii=False)))
+    put("clusters.geojson", lambda p: jsonio.write(
+        p, _geojson(clusters, assignment, table, config), indent=None))
     indicators = pl.read_parquet(ctx["indicators"]["dir"] / "indicators.parquet")
     put("indicators.csv", lambda p: indicators.write_csv(p))
     ingest = json.loads((ctx["ingest"]["dir"] / "ingest.json").read_text())
     ingest["aggregate"] = {k: v for k, v in ctx["aggregate"].items() if k != "dir"}
-    put("ingest_report.json", lambda p: p.write_text(json.dumps(ingest, indent=2, default=str)))
+    put("ingest_report.json", lambda p: jsonio.write(p, ingest))
     if ctx.get("robustness", {}).get("dir"):
         rdir = ctx["robustness"]["dir"]
         intervals = pl.read_parquet(rdir / "rank_intervals.parquet")
@@ -232,11 +239,12 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         comparison, comparison_summary = compare_with_edition(table, clusters,
                                                               config.compare_edition)
         put("comparison.csv", lambda p: comparison.write_csv(p))
-        put("comparison.json", lambda p: p.write_text(json.dumps(comparison_summary, indent=2)))
+        put("comparison.json", lambda p: jsonio.write(p, comparison_summary))
     run = StageRun("outputs", "ran", key, time.time() - t0)
     manifest = _manifest(config, [*runs, run], inputs, files, key, started,
                          comparison_summary)
     write_json_atomic(results / MANIFEST, manifest)
+    fsync_dir(results)
     emit("ran", "outputs", {"key": key, "seconds": run.seconds})
     run.seconds = time.time() - t0
     return run, manifest
@@ -254,7 +262,7 @@ def _versions() -> dict[str, str]:
 
 
 def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
-              files: dict[str, int], key: str, started: float,
+              files: dict[str, dict[str, Any]], key: str, started: float,
               comparison: dict[str, Any] | None) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "techhubs_manifest": 1,
@@ -290,7 +298,8 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
     rank_of = dict(zip(ranking["unit_id"].to_list(), ranking["rank"].to_list(), strict=True))
     score_of = dict(zip(ranking["unit_id"].to_list(), ranking["score"].to_list(), strict=True))
     members = assignment.filter(pl.col("cluster_id").is_not_null()).select(
-        "cluster_id", "latitude", "longitude").unique()
+        "cluster_id", "latitude", "longitude").unique().sort("cluster_id", "longitude",
+                                                             "latitude")
     by_cluster = {int(k[0]) if isinstance(k, tuple) else int(k): g
                   for k, g in members.group_by("cluster_id")}
     features: list[dict[str, Any]] = []
@@ -304,6 +313,9 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
             try:
                 hull = ConvexHull(xy)
                 ring = [[round(float(x), 5), round(float(y), 5)] for x, y in xy[hull.vertices]]
+                # canonical ring: counter-clockwise (Qhull's 2-D order), from its lowest vertex
+                first = min(range(len(ring)), key=lambda i: (ring[i][0], ring[i][1]))
+                ring = ring[first:] + ring[:first]
                 ring.append(ring[0])
                 geometry = {"type": "Polygon", "coordinates": [ring]}
             except QhullError:  # collinear locations: keep the centroid

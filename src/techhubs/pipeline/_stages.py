@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from techhubs import jsonio
 from techhubs.aggregate import round_expr_sql
 from techhubs.clusters import find_clusters
 from techhubs.datasets.simulate import SYNTHETIC_LABEL
@@ -26,6 +27,7 @@ from techhubs.indicators import cluster_panel, indicator_table
 from techhubs.methodology import load_methodology
 from techhubs.panel import Panel
 from techhubs.pipeline.project import BuildConfig
+from techhubs.points import MAX_POINT_WEIGHT
 from techhubs.robustness import rank_intervals
 from techhubs.sources.registry import make_reader
 
@@ -39,6 +41,7 @@ REASONS = (
     "latitude_out_of_range",
     "longitude_out_of_range",
     "negative_weight",
+    "weight_too_large",
 )
 """Why an input row is dropped at ingest, in the order the checks run (first reason counts)."""
 
@@ -100,13 +103,14 @@ def _typed_sql(columns: list[str], source: str) -> str:
             f"({bad_cast}) AS bad_cast")
 
 
-_REASON_SQL = """CASE
+_REASON_SQL = f"""CASE
     WHEN bad_cast THEN 'non_numeric'
     WHEN latitude IS NULL OR longitude IS NULL OR weight IS NULL THEN 'missing_value'
     WHEN NOT (isfinite(latitude) AND isfinite(longitude) AND isfinite(weight)) THEN 'non_finite'
     WHEN latitude < -90 OR latitude > 90 THEN 'latitude_out_of_range'
     WHEN longitude < -180 OR longitude > 180 THEN 'longitude_out_of_range'
     WHEN weight < 0 THEN 'negative_weight'
+    WHEN weight > {MAX_POINT_WEIGHT:g} THEN 'weight_too_large'
     ELSE NULL END"""
 
 
@@ -220,7 +224,7 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
     summary = {"inputs": inputs, "rows_read": read, "rows_used": used,
                "rows_dropped": read - used, "points_files": points_files,
                "synthetic": synthetic}
-    (out / "ingest.json").write_text(json.dumps(summary, indent=2, default=str))
+    jsonio.write(out / "ingest.json", summary)
     return {"rows_read": read, "rows_used": used, "rows_dropped": read - used,
             "points_files": points_files, "synthetic": synthetic}
 
@@ -280,7 +284,7 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
         "period": list(config.period),
         "precision": config.clustering.precision,
     }
-    (out / "aggregate.json").write_text(json.dumps(summary, indent=2))
+    jsonio.write(out / "aggregate.json", summary)
     return summary
 
 
@@ -326,7 +330,7 @@ def _run_clusters(config: BuildConfig, ctx: dict[str, Any], out: Path,
             "sources": list(result.sources), "n_clusters": result.clusters.height,
             "n_locations": assignment.height,
             "clustered_locations": int(assignment["cluster_id"].is_not_null().sum())}
-    (out / "clusters.json").write_text(json.dumps(meta, indent=2, default=str))
+    jsonio.write(out / "clusters.json", meta)
     return meta
 
 
@@ -365,9 +369,8 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
                           provenance=provenance)
     frame = panel.units.join(panel.values, on="unit_id", how="left")
     frame.write_parquet(out / "panel.parquet")
-    (out / "panel.json").write_text(json.dumps(
-        {"indicators": panel.indicators.to_dicts(), "provenance": dict(panel.provenance)},
-        indent=2, default=str))
+    jsonio.write(out / "panel.json", {"indicators": panel.indicators.to_dicts(),
+                                      "provenance": dict(panel.provenance)})
     indicator_table(panel).write_parquet(out / "indicators.parquet")
     progress("panel", 1, 1)
     return {"units": panel.n_units, "indicators": panel.indicator_codes,
@@ -417,8 +420,8 @@ def _run_robustness(config: BuildConfig, ctx: dict[str, Any], out: Path,
                             panel_factory=factory,
                             progress=lambda d, n: progress("runs", d, n))
     result.table.write_parquet(out / "rank_intervals.parquet")
-    (out / "robustness.json").write_text(json.dumps(
-        {"runs": runs, "seed": seed, "factors": list(result.factors)}, indent=2, default=str))
+    jsonio.write(out / "robustness.json",
+                 {"runs": runs, "seed": seed, "factors": list(result.factors)})
     return {"runs": runs, "seed": seed, "factors": list(result.factors)}
 
 
