@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -59,6 +58,7 @@ from techhubs.spec import (
     choice,
     invalid,
     parse,
+    read_toml,
     translate,
 )
 
@@ -453,12 +453,7 @@ def load_methodology(source: str | Path) -> Methodology:
     if not path.exists():
         raise MethodologyError("methodology file not found", file=path,
                                hint="give a preset name (techhubs methods) or a .toml file")
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise MethodologyError(f"invalid TOML: {exc}", file=path) from exc
-    return methodology_from_dict(raw, origin=str(path))
+    return methodology_from_dict(read_toml(path, error=MethodologyError), origin=str(path))
 
 
 def methodology_from_dict(raw: Mapping[str, Any], origin: str = "<memory>") -> Methodology:

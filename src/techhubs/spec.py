@@ -17,6 +17,8 @@ subclasses directly, with their own key.
 from __future__ import annotations
 
 import difflib
+import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
@@ -187,3 +189,40 @@ def parse(model: type[S], raw: Any, *, error: type[TechhubsError],
 
 __all__ = ["FiniteFloat", "HalfWidth", "NonNegative", "Positive", "Sequenced", "Spec", "Weight",
            "choice", "invalid", "parse", "translate"]
+
+
+# ------------------------------------------------------------------ documents
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_toml(path: Path, *, error: type[TechhubsError]) -> dict[str, Any]:
+    """Parse the TOML document at ``path``; any problem is ``error`` naming file and line.
+
+    TOML is UTF-8 by definition; a UTF-16 file (as some Windows editors save) or a
+    binary file is refused with a hint, as is nesting deeper than the parser allows.
+    """
+    if path.is_dir():
+        raise error("is a directory, not a TOML file", file=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror})", file=path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        hint = ("the file is UTF-16: save it as UTF-8" if data[:2] in _UTF16_BOMS
+                else "TOML files are UTF-8 text; is this the right file?")
+        raise error(f"not UTF-8 text (byte {exc.start})", file=path, line=line,
+                    hint=hint) from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_POSITION.search(str(exc))
+        raise error(f"invalid TOML: {_TOML_POSITION.sub('', str(exc)).strip()}", file=path,
+                    line=int(found.group(1)) if found else None,
+                    hint="see https://toml.io for the syntax") from None
+    except RecursionError:
+        raise error("invalid TOML: nested deeper than the parser allows", file=path,
+                    hint="a methodology or project needs only a few levels of tables") from None

@@ -52,7 +52,6 @@ Example (relative paths are relative to the project file)::
 
 from __future__ import annotations
 
-import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -67,7 +66,7 @@ from techhubs.errors import DataError, TechhubsError
 from techhubs.presets import list_presets
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.sources.registry import ALIASES, reader_names
-from techhubs.spec import Sequenced, Spec, choice, invalid, parse
+from techhubs.spec import Sequenced, Spec, choice, invalid, parse, read_toml
 
 # "points": a points file already (techhubs ingest output); else a reader of the registry.
 FORMATS = ("points", *reader_names(), *ALIASES)
@@ -219,12 +218,7 @@ def load_config(path: str | Path) -> BuildConfig:
     if not path.exists():
         raise DataError("project file not found", file=path,
                         hint="write a project TOML (see `techhubs build --help`)")
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"invalid TOML: {exc}", file=path) from exc
-    return config_from_dict(raw, root=path.parent, file=path)
+    return config_from_dict(read_toml(path, error=DataError), root=path.parent, file=path)
 
 
 def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
@@ -251,13 +245,22 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
                                 key=f"inputs[{i}].paths", hint="name the files themselves")
         inputs.append(InputSpec(source=entry.source, format=entry.format, paths=paths,
                                 options=dict(entry.options)))
-    if isinstance(doc.clustering.min_weight, dict):
-        declared = {entry.source for entry in doc.inputs}
-        unknown = sorted(set(doc.clustering.min_weight) - declared)
-        if unknown:  # a misspelt source would silently get the default
-            raise DataError(f"min_weight names source {unknown[0]!r}, which no input has",
-                            file=file, key=f"clustering.min_weight.{unknown[0]}",
+    declared = {entry.source for entry in doc.inputs}
+    # a misspelt source would silently get the default: per-source tables name the
+    # sources of [[inputs]] ([indicators] may also keep the standard labels' codes)
+    per_source = {"clustering.min_weight": (doc.clustering.min_weight, declared),
+                  "indicators": (doc.indicators, declared | set(DEFAULT_INDICATORS))}
+    for where, (table, allowed) in per_source.items():
+        unknown = sorted(set(table) - allowed) if isinstance(table, dict) else []
+        if unknown:
+            raise DataError(f"{where.split('.')[-1]} names source {unknown[0]!r}, which no "
+                            "input has", file=file, key=f"{where}.{unknown[0]}",
                             hint=f"sources of [[inputs]]: {', '.join(sorted(declared))}")
+    for key in ("results", "cache"):
+        folder = root / getattr(doc.project, key)
+        if folder.exists() and not folder.is_dir():
+            raise DataError(f"{key} folder {folder.name!r} is an existing file", file=file,
+                            key=f"project.{key}", hint="name a folder (it is created if absent)")
     methodology = _methodology(doc.methodology, root, file)
     robustness = None
     if doc.robustness is not None:

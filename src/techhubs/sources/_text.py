@@ -33,12 +33,29 @@ def open_binary(path: str | Path) -> IO[bytes]:
     p = Path(path)
     if not p.exists():
         raise DataError("file not found", file=p)
-    handle: IO[bytes] = p.open("rb")
+    if p.is_dir():
+        raise DataError("is a directory, not a file", file=p,
+                        hint="name the data files themselves (a glob such as dir/*.jsonl.gz)")
+    try:
+        handle: IO[bytes] = p.open("rb")
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror})", file=p) from exc
     magic = handle.read(2)
     handle.seek(0)
     if magic == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
     return handle
+
+
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of ``path`` (un-gzipped), for telling its layout."""
+    try:
+        with open_binary(path) as handle:
+            return handle.read(size)
+    except _GZIP_ERRORS as exc:
+        raise DataError(f"compressed stream is truncated or corrupt ({exc})", file=path,
+                        line=1, hint="download the file again (techhubs fetch checks hashes)"
+                        ) from exc
 
 
 def iter_raw_lines(path: str | Path) -> Iterator[bytes]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from techhubs.sources import _shape as shape
 from techhubs.sources._base import PathLike, Reader
 from techhubs.sources._text import Unparseable, is_csv
 from techhubs.sources.accounting import (
@@ -41,30 +42,41 @@ def _short(openalex_id: str | None) -> str:
     return (openalex_id or "").rstrip("/").rsplit("/", 1)[-1]
 
 
-def load_institution_locations(path: PathLike) -> dict[str, tuple[float, float, str | None]]:
+def load_institution_locations(
+    path: PathLike, report: IngestReport | None = None
+) -> dict[str, tuple[float, float, str | None]]:
     """Institution key -> (lat, lon, city) from OpenAlex institutions JSONL or a ROR dump.
 
     Keys are OpenAlex short ids (``I136199984``) and ROR ids (``03vek6s52``). The
     kind of file is told by its content: CSV or records with ``locations`` are
-    a ROR dump, records with ``geo`` are OpenAlex institutions.
+    a ROR dump, records with ``geo`` are OpenAlex institutions. An institution
+    record that cannot be read is noted in ``report`` (the works that cite it
+    are then counted as unresolved).
     """
     if is_csv(path):
-        return load_ror_locations(path)
+        return load_ror_locations(path, report)
     table: dict[str, tuple[float, float, str | None]] = {}
-    for _, rec in iter_json_records(path):
-        if not isinstance(rec, dict):
+    for index, rec in iter_json_records(path):
+        if isinstance(rec, dict) and "locations" in rec and "geo" not in rec:
+            return load_ror_locations(path, report)  # a ROR record: the file is a ROR dump
+        try:
+            if not isinstance(rec, dict):
+                raise shape.MalformedError(rec.why if isinstance(rec, Unparseable)
+                                      else "not an object")
+            geo = shape.obj(rec, "geo") or {}
+            lat, lon = shape.number(geo, "latitude", "geo."), shape.number(geo, "longitude", "geo.")
+            city = shape.text(geo, "city", "geo.")
+            keys = [_short(shape.text(rec, "id")), ror_id(shape.text(rec, "ror"))]
+        except shape.MalformedError as exc:
+            if report is not None:
+                report.note("institution record unreadable", file=path, line=index,
+                            detail=str(exc))
             continue
-        if "locations" in rec and "geo" not in rec:  # a ROR record: the file is a ROR dump
-            return load_ror_locations(path)
-        geo = rec.get("geo") or {}
-        lat, lon = geo.get("latitude"), geo.get("longitude")
         if lat is None or lon is None:
             continue
-        value = (float(lat), float(lon), geo.get("city"))
-        if rec.get("id"):
-            table[_short(rec["id"])] = value
-        if rec.get("ror"):
-            table[ror_id(rec["ror"])] = value
+        for key in keys:
+            if key:
+                table[key] = (lat, lon, city)
     return table
 
 
@@ -87,7 +99,7 @@ class OpenAlexReader(Reader):
     def iter_batches(
         self, paths: Sequence[PathLike], report: IngestReport
     ) -> Iterator[pl.DataFrame]:
-        geo = load_institution_locations(self.institutions)
+        geo = load_institution_locations(self.institutions, report)
         seen: set[str] = set()
         for path in paths:
             rows: list[tuple[object, ...]] = []
@@ -97,7 +109,16 @@ class OpenAlexReader(Reader):
                     why = work.why if isinstance(work, Unparseable) else "not an object"
                     report.drop(UNPARSEABLE, file=path, line=index, detail=why)
                     continue
-                key = _short(work.get("id"))
+                key = ""
+                try:
+                    key = _short(shape.text(work, "id"))
+                    shares, any_institution, lost = _shares(work, geo)
+                    year = shape.year(work, "publication_year")
+                    field = _field(work)
+                except shape.MalformedError as exc:
+                    report.drop(UNPARSEABLE, file=path, line=index, key=key or None,
+                                detail=str(exc))
+                    continue
                 if not key:
                     report.drop(UNPARSEABLE, file=path, line=index, detail="work without id")
                     continue
@@ -105,7 +126,6 @@ class OpenAlexReader(Reader):
                     report.drop(DUPLICATE, file=path, line=index, key=key)
                     continue
                 seen.add(key)
-                shares, any_institution, lost = _shares(work, geo)
                 if not shares:
                     reason = UNRESOLVED if any_institution else NO_LOCATION
                     report.drop(reason, file=path, line=index, key=key)
@@ -119,8 +139,6 @@ class OpenAlexReader(Reader):
                         detail=f"{lost:.3f} of the work",
                         count=1,
                     )
-                year = work.get("publication_year")
-                field = _field(work)
                 for lat, lon, weight, city in shares:
                     rows.append((index, key, lat, lon, weight, year, field, city))
                 report.use()
@@ -171,20 +189,22 @@ class OpenAlexReader(Reader):
 def _shares(
     work: dict[str, Any], geo: dict[str, tuple[float, float, str | None]]
 ) -> tuple[list[tuple[float, float, float, str | None]], bool, float]:
-    authorships = work.get("authorships") or []
+    authorships = shape.objects(work, "authorships")
     n = len(authorships)
     shares: list[tuple[float, float, float, str | None]] = []
     any_institution = False
     lost = 0.0
-    for authorship in authorships:
-        institutions = authorship.get("institutions") or []
+    for i, authorship in enumerate(authorships):
+        institutions = shape.objects(authorship, "institutions", f"authorships[{i}].")
         if not institutions:
             lost += 1.0 / n
             continue
         any_institution = True
         k = len(institutions)
-        for inst in institutions:
-            hit = geo.get(_short(inst.get("id"))) or geo.get(ror_id(inst.get("ror")))
+        for j, inst in enumerate(institutions):
+            where = f"authorships[{i}].institutions[{j}]."
+            hit = (geo.get(_short(shape.text(inst, "id", where)))
+                   or geo.get(ror_id(shape.text(inst, "ror", where))))
             if hit is None:
                 lost += 1.0 / (n * k)
                 continue
@@ -193,7 +213,6 @@ def _shares(
 
 
 def _field(work: dict[str, Any]) -> str | None:
-    topic = work.get("primary_topic") or {}
-    field = topic.get("field") or {}
-    name = field.get("display_name")
-    return str(name) if name else None
+    topic = shape.obj(work, "primary_topic") or {}
+    field = shape.obj(topic, "field", "primary_topic.") or {}
+    return shape.text(field, "display_name", "primary_topic.field.") or None

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from techhubs.errors import DataError
+from techhubs.sources import _shape as shape
 from techhubs.sources._base import PathLike, Reader, split_out_of_range
 from techhubs.sources._text import (
     Unparseable,
@@ -25,6 +26,7 @@ from techhubs.sources._text import (
     iter_csv_records,
     iter_raw_lines,
     open_binary,
+    read_head,
 )
 from techhubs.sources.accounting import (
     DUPLICATE,
@@ -35,6 +37,7 @@ from techhubs.sources.accounting import (
 )
 
 CSV_REQUIRED = ("ror_id", "lat", "lng")
+TOO_DEEP = "nested deeper than the JSON reader allows"
 _DECODER = json.JSONDecoder()
 
 
@@ -45,9 +48,7 @@ def iter_json_records(path: PathLike) -> Iterator[tuple[int, Any]]:
     of any size is read in bounded memory. Raises :class:`DataError` for
     malformed JSON, naming the record index.
     """
-    with open_binary(path) as handle:
-        first = handle.read(1 << 16)
-    head = first.lstrip()
+    head = read_head(path, 1 << 16).lstrip()
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:].lstrip()
     if not head:
@@ -62,6 +63,8 @@ def iter_json_records(path: PathLike) -> Iterator[tuple[int, Any]]:
                 yield line_no, json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 yield line_no, Unparseable(str(exc))
+            except RecursionError:
+                yield line_no, Unparseable(TOO_DEEP)
 
 
 def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
@@ -102,6 +105,15 @@ def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
                     return
                 try:
                     obj, end = _DECODER.raw_decode(buffer, pos)
+                except RecursionError:
+                    # skip the element by its brackets; counted as unparseable
+                    skip_to = _element_end(buffer, pos)
+                    if skip_to is None:
+                        if eof:
+                            raise DataError("JSON array is not closed (truncated file?)",
+                                            file=path, key=f"record {index + 1}") from None
+                        break
+                    obj, end = Unparseable(TOO_DEEP), skip_to
                 except json.JSONDecodeError as exc:
                     if eof:
                         raise DataError(
@@ -121,6 +133,30 @@ def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
                 return
 
 
+def _element_end(text: str, pos: int) -> int | None:
+    """Index just past the JSON value starting at ``pos`` (None when it is incomplete)."""
+    depth = 0
+    in_string = escaped = False
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
 def _skip(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
@@ -133,11 +169,16 @@ def ror_id(value: str | None) -> str:
 
 
 def ror_record_location(record: dict[str, Any]) -> tuple[float | None, float | None, str | None]:
-    """(lat, lng, city) of a ROR v2 record's first location."""
-    for loc in record.get("locations") or []:
-        details = loc.get("geonames_details") or {}
-        if details.get("lat") is not None and details.get("lng") is not None:
-            return float(details["lat"]), float(details["lng"]), details.get("name")
+    """(lat, lng, city) of a ROR v2 record's first location.
+
+    Raises :class:`~techhubs.sources._shape.MalformedError` for fields of the wrong type.
+    """
+    for i, loc in enumerate(shape.objects(record, "locations")):
+        where = f"locations[{i}].geonames_details."
+        details = shape.obj(loc, "geonames_details", f"locations[{i}].") or {}
+        lat, lng = shape.number(details, "lat", where), shape.number(details, "lng", where)
+        if lat is not None and lng is not None:
+            return lat, lng, shape.text(details, "name", where)
     return None, None, None
 
 
@@ -222,33 +263,41 @@ class RorReader(Reader):
     def _json_rows(self, path: PathLike, report: IngestReport) -> Iterator[tuple[object, ...]]:
         for index, rec in iter_json_records(path):
             report.read()
-            if isinstance(rec, Unparseable) or not isinstance(rec, dict) or "id" not in rec:
-                why = rec.why if isinstance(rec, Unparseable) else "not a ROR record"
-                report.drop(UNPARSEABLE, file=path, line=index, detail=why)
+            try:
+                if isinstance(rec, Unparseable):
+                    raise shape.MalformedError(rec.why)
+                if not isinstance(rec, dict) or not shape.text(rec, "id"):
+                    raise shape.MalformedError("not a ROR record (no id)")
+                lat, lng, city = ror_record_location(rec)
+                types = shape.texts(rec, "types")
+                row = (index, ror_id(shape.text(rec, "id")), lat, lng, city,
+                       types[0] if types else None, shape.text(rec, "status") or "")
+            except shape.MalformedError as exc:
+                report.drop(UNPARSEABLE, file=path, line=index, detail=str(exc))
                 continue
-            lat, lng, city = ror_record_location(rec)
-            types = rec.get("types") or []
-            yield (
-                index,
-                ror_id(rec["id"]),
-                lat,
-                lng,
-                city,
-                types[0] if types else None,
-                rec.get("status") or "",
-            )
+            yield row
 
 
-def load_ror_locations(path: PathLike) -> dict[str, tuple[float, float, str | None]]:
-    """ROR id -> (lat, lng, city) for every located record of a ROR dump (JSON or CSV)."""
-    report = IngestReport(source="ror")
+def load_ror_locations(
+    path: PathLike, report: IngestReport | None = None
+) -> dict[str, tuple[float, float, str | None]]:
+    """ROR id -> (lat, lng, city) for every located record of a ROR dump (JSON or CSV).
+
+    Unreadable records are noted in ``report`` when one is given.
+    """
+    own = IngestReport(source="ror")
     result: dict[str, tuple[float, float, str | None]] = {}
     reader = RorReader(include_inactive=True)
-    rows = reader._csv_rows(path, report) if is_csv(path) else reader._json_rows(path, report)
+    rows = reader._csv_rows(path, own) if is_csv(path) else reader._json_rows(path, own)
     for row in rows:
         if row[2] is not None and row[3] is not None:
             city = row[4] if isinstance(row[4], str) else None
             result[str(row[1])] = (float(str(row[2])), float(str(row[3])), city)
+    bad = own.dropped[UNPARSEABLE]
+    if report is not None and bad:
+        first = own.examples[UNPARSEABLE][0]
+        report.note("institution record unreadable", file=path, line=first.line,
+                    detail=first.detail, count=bad)
     return result
 
 
