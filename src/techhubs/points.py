@@ -44,6 +44,9 @@ location, yet stay an order of magnitude finer than the default clustering
 radius (see :mod:`techhubs.clusters`), so rounding never decides cluster
 membership on its own."""
 
+MAX_PRECISION = 6
+"""The most decimal digits a location can be rounded to (1e-6° is about 0.1 m)."""
+
 MAX_POINT_WEIGHT = 1e12
 """The largest weight one record may carry: sums of millions of them stay exact enough and
 finite. Heavier rows are dropped (and counted) as ``weight_too_large``."""
@@ -197,8 +200,9 @@ def round_locations(
     Returns columns latitude, longitude, the present ``by`` columns, weight (sum)
     and n_records (count), sorted by the ``by`` columns then coordinates.
     """
-    if precision < 0 or precision > 12:
-        raise ValueError(f"precision must be between 0 and 12 decimal digits, got {precision}")
+    if not 0 <= precision <= MAX_PRECISION:
+        raise ValueError(f"precision must be between 0 and {MAX_PRECISION} decimal digits, "
+                         f"got {precision}")
     scale = float(10**precision)
     keys = [c for c in by if c in points.columns]
     group = [*keys, "latitude", "longitude"]

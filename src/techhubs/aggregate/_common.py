@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from techhubs.errors import DataError
+from techhubs.points import MAX_PRECISION
 
 AGGREGATE_SCHEMA: dict[str, pl.DataType] = {
     "latitude": pl.Float64(),
@@ -32,15 +33,17 @@ Input = pl.DataFrame | str | Path | Sequence[str | Path]
 
 
 def check_precision(precision: int) -> float:
-    if not isinstance(precision, int) or not 0 <= precision <= 6:
-        raise DataError(
-            f"precision must be an integer from 0 to 6, got {precision!r}", key="precision"
-        )
+    if isinstance(precision, bool) or not isinstance(precision, int) \
+            or not 0 <= precision <= MAX_PRECISION:
+        raise DataError(f"precision must be an integer from 0 to {MAX_PRECISION}, got "
+                        f"{precision!r}", key="precision")
     return float(10**precision)
 
 
-def round_expr_sql(column: str, precision: int) -> str:
-    """The rounding rule as a DuckDB SQL expression."""
+def round_expr_sql(column: str, precision: int | None) -> str:
+    """The rounding rule as a DuckDB SQL expression (None: the column unrounded)."""
+    if precision is None:
+        return column
     scale = check_precision(precision)
     return f"floor({column} * {scale!r} + 0.5) / {scale!r}"
 

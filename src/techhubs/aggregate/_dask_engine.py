@@ -14,6 +14,7 @@ import polars as pl
 
 from techhubs.aggregate._common import Input, as_paths, check_precision, file_format, finish
 from techhubs.errors import DataError
+from techhubs.points import DEFAULT_PRECISION
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,7 @@ def _read(data: Input) -> Any:
 
 
 def aggregate_dask(
-    data: Input, *, precision: int = 2, scheduler: str | object | None = None
+    data: Input, *, precision: int = DEFAULT_PRECISION, scheduler: str | object | None = None
 ) -> pl.DataFrame:
     import pandas as pd
 

@@ -8,12 +8,13 @@ from techhubs.aggregate._common import Input
 from techhubs.aggregate._dask_engine import aggregate_dask
 from techhubs.aggregate._duckdb_engine import aggregate_duckdb
 from techhubs.errors import DataError
+from techhubs.points import DEFAULT_PRECISION
 
 
 def aggregate(
     data: Input,
     *,
-    precision: int = 2,
+    precision: int = DEFAULT_PRECISION,
     engine: str = "duckdb",
     scheduler: str | object | None = None,
     memory_limit: str | None = None,

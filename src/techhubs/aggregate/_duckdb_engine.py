@@ -15,6 +15,7 @@ from techhubs.aggregate._common import (
     round_expr_sql,
 )
 from techhubs.errors import DataError
+from techhubs.points import DEFAULT_PRECISION
 
 REQUIRED = ("latitude", "longitude", "weight", "source")
 
@@ -46,7 +47,7 @@ def aggregate_sql(relation: str, precision: int, has_year: bool) -> str:
 
 
 def aggregate_duckdb(
-    data: Input, *, precision: int = 2, memory_limit: str | None = None
+    data: Input, *, precision: int = DEFAULT_PRECISION, memory_limit: str | None = None
 ) -> pl.DataFrame:
     import duckdb
 

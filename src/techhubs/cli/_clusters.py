@@ -160,7 +160,7 @@ def clusters_command(
     console = Console(stderr=True)
     frame = read_points(points)
     prec: int | None = DEFAULT_PRECISION if precision is None else precision
-    if prec is not None and prec < 0:
+    if prec == -1:
         prec = None
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -370,7 +370,7 @@ def find_clusters(
     """
     params = parse(ClusterParams, {
         "eps_km": eps_km, "min_weight": dict(min_weight) if isinstance(min_weight, Mapping)
-        else min_weight, "merge_threshold": merge_threshold,
+        else min_weight, "merge_threshold": merge_threshold, "precision": precision,
         "name_min_population": name_min_population}, error=DataError, file=file)
     clean, report = validate_points(points, file, strict=strict)
     if clean.height == 0:

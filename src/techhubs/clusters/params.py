@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from techhubs.points import DEFAULT_PRECISION
+from techhubs.points import DEFAULT_PRECISION, MAX_PRECISION
 from techhubs.spec import Positive, Spec, invalid
 
 DEFAULT_EPS_KM = 12.0
@@ -45,7 +45,8 @@ class ClusterParams(Spec):
     eps_km: Annotated[Positive, Field(le=20_000)] = DEFAULT_EPS_KM
     min_weight: Annotated[float | dict[str, float],
                           BeforeValidator(_min_weight)] = DEFAULT_MIN_WEIGHT
-    precision: Annotated[int, Field(ge=0, le=6)] = DEFAULT_PRECISION
+    precision: Annotated[int, Field(ge=0, le=MAX_PRECISION)] | None = DEFAULT_PRECISION
+    """Decimal digits locations are rounded to; None keeps coordinates as they are."""
     merge_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = DEFAULT_MERGE_THRESHOLD
     name_min_population: Literal[500, 1000, 5000, 15000] = 15000
 

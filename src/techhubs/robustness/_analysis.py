@@ -15,8 +15,14 @@ from techhubs.errors import TechhubsError
 from techhubs.index.composite import Composite
 from techhubs.index.ranking import Ranking
 from techhubs.methodology import Methodology
+from techhubs.robustness._budget import bytes_per_run, check_runs
 from techhubs.robustness.plots import plot_intervals, plot_sobol
-from techhubs.robustness.sensitivity import SensitivityResult, base_size, sensitivity
+from techhubs.robustness.sensitivity import (
+    SOBOL_RESAMPLES,
+    SensitivityResult,
+    base_size,
+    sensitivity,
+)
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
     Design,
@@ -24,6 +30,7 @@ from techhubs.robustness.uncertainty import (
     PanelFactory,
     Progress,
     rank_intervals,
+    required_runs,
 )
 
 DEFAULT_WEIGHT_RANGE = 0.25
@@ -74,10 +81,15 @@ def robustness_report(composite: Composite, spec: UncertaintySpec | None = None,
     notes = []
     if UncertaintySpec.from_methodology(m).is_empty and not overrides and spec is None:
         notes.append(f"no [uncertainty] table: indicator weights +-{DEFAULT_WEIGHT_RANGE:.0%}")
+    design = Design(composite.methodology_, s, panel_factory is not None)
+    per_run = bytes_per_run(design.d, len(design.nodes), composite.panel_.n_units)
+    check_runs(runs, per_run)
     if sobol:
-        # Check the budget before the Monte Carlo work.
-
-        base_size(Design(composite.methodology_, s, panel_factory is not None).d, runs)
+        # Check the budget (runs and memory, both analyses kept) before the Monte Carlo work.
+        n = base_size(design.d, runs)
+        check_runs(required_runs(design.d, n),
+                   bytes_per_run(design.d, len(design.nodes), composite.panel_.n_units,
+                                 SOBOL_RESAMPLES), what="Sobol runs", committed=runs * per_run)
     intervals = rank_intervals(composite, s, runs=runs, seed=seed, progress=progress,
                                panel_factory=panel_factory)
     sens = None

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from techhubs.errors import TechhubsError
 from techhubs.methodology import Methodology
+from techhubs.robustness._budget import bytes_per_run, check_runs
 from techhubs.robustness.spec import UncertaintySpec
 from techhubs.robustness.uncertainty import (
     IntervalResult,
@@ -42,6 +43,8 @@ from techhubs.robustness.uncertainty import (
 
 Array = NDArray[np.float64]
 MIN_BASE = 16
+SOBOL_RESAMPLES = 100
+"""Bootstrap resamples for the indices' confidence intervals (SALib's default)."""
 SHIFT = "mean_abs_rank_shift"
 
 
@@ -73,7 +76,7 @@ def base_size(d: int, runs: int | None = None, base_n: int | None = None) -> int
 
 
 def sobol_indices(names: Sequence[str], evaluate: Callable[[Array], Array], base_n: int,
-                  seed: int | None = 0, num_resamples: int = 100,
+                  seed: int | None = 0, num_resamples: int = SOBOL_RESAMPLES,
                   conf_level: float = 0.95) -> dict[str, Any]:
     """S1 / ST (with CI half-widths) of every output column of ``evaluate(U)``.
 
@@ -99,8 +102,9 @@ def sobol_indices(names: Sequence[str], evaluate: Callable[[Array], Array], base
     return out_any
 
 
-# Bootstrap arrays are (N, resamples, outputs): outputs per block bound their size.
-_BOOT_CELLS = 4_000_000
+# Bootstrap arrays are (N, resamples, outputs) per block: this many cells bound their size
+# (blocks of outputs, and of resamples when N x resamples alone is larger).
+_BOOT_CELLS = 1_000_000
 
 
 def _analyze(Y: Array, d: int, base_n: int, seed: int | None, num_resamples: int,
@@ -121,33 +125,45 @@ def _analyze(Y: Array, d: int, base_n: int, seed: int | None, num_resamples: int
         return out
     Z = norm.ppf(0.5 + conf_level / 2)
     r = np.random.default_rng(seed).integers(base_n, size=(base_n, num_resamples))
+    r = np.ascontiguousarray(r.T)  # (resamples, N): a chunk of resamples is contiguous
     step = d + 2
-    eps = np.finfo(float).eps
     block = max(1, _BOOT_CELLS // (base_n * num_resamples))
-
-    def ratio(num: Array, var: Array) -> Array:
-        return np.divide(num, var, out=np.zeros_like(var), where=var > eps)
-
+    r_block = max(1, _BOOT_CELLS // base_n)
     for start in range(0, cols.size, block):
         sel = cols[start:start + block]
         y = Y[:, sel]
         y = (y - y.mean(axis=0)) / y.std(axis=0)
-        A, B = y[0::step], y[step - 1::step]
-        Ar, Br = A[r], B[r]
+        A, B = np.ascontiguousarray(y[0::step]), np.ascontiguousarray(y[step - 1::step])
+        AB = [np.ascontiguousarray(y[j + 1::step]) for j in range(d)]
         # The variance does not depend on the factor: once per block (SALib recomputes it
         # in every first_order / total_order call).
         var = np.var(np.concatenate([A, B]), axis=0)
-        var_r = np.var(np.concatenate([Ar, Br]), axis=0)
-        for j in range(d):
-            ABj = y[j + 1::step]
-            ABr = ABj[r]
-            out["S1"][sel, j] = ratio(np.mean(B * (ABj - A), axis=0), var)
-            out["ST"][sel, j] = ratio(0.5 * np.mean((A - ABj) ** 2, axis=0), var)
-            s1_r = ratio(np.mean(Br * (ABr - Ar), axis=0), var_r)
-            st_r = ratio(0.5 * np.mean((Ar - ABr) ** 2, axis=0), var_r)
-            out["S1_conf"][sel, j] = Z * s1_r.std(axis=0, ddof=1)
-            out["ST_conf"][sel, j] = Z * st_r.std(axis=0, ddof=1)
+        boot = {k: np.empty((num_resamples, sel.size, d)) for k in ("S1", "ST")}
+        for r0 in range(0, num_resamples, r_block):
+            rr = r[r0:r0 + r_block]
+            _bootstrap(A, B, AB, rr, boot["S1"][r0:r0 + rr.shape[0]],
+                       boot["ST"][r0:r0 + rr.shape[0]])
+        for j, ABj in enumerate(AB):
+            out["S1"][sel, j] = _ratio(np.mean(B * (ABj - A), axis=0), var)
+            out["ST"][sel, j] = _ratio(0.5 * np.mean((A - ABj) ** 2, axis=0), var)
+        out["S1_conf"][sel] = Z * boot["S1"].std(axis=0, ddof=1)
+        out["ST_conf"][sel] = Z * boot["ST"].std(axis=0, ddof=1)
     return out
+
+
+def _ratio(num: Array, var: Array) -> Array:
+    return np.divide(num, var, out=np.zeros_like(var), where=var > np.finfo(float).eps)
+
+
+def _bootstrap(A: Array, B: Array, AB: list[Array], rr: NDArray[np.int64], s1: Array,
+               st: Array) -> None:
+    """S1 and ST of resamples ``rr`` (k, N) into ``s1`` / ``st`` (k, outputs, d)."""
+    Ar, Br = A[rr], B[rr]  # (k, N, outputs)
+    var_r = np.var(np.concatenate([Ar, Br], axis=1), axis=1)
+    for j, ABj in enumerate(AB):
+        ABr = ABj[rr]
+        s1[:, :, j] = _ratio(np.mean(Br * (ABr - Ar), axis=1), var_r)
+        st[:, :, j] = _ratio(0.5 * np.mean((Ar - ABr) ** 2, axis=1), var_r)
 
 
 @dataclass(frozen=True)
@@ -185,7 +201,7 @@ def sensitivity(source: Any, spec: UncertaintySpec | Mapping[str, Any] | float |
                 progress: Progress | None = None, *,
                 method: str | Methodology | None = None,
                 panel_factory: PanelFactory | None = None, base_n: int | None = None,
-                num_resamples: int = 100, conf_level: float = 0.95,
+                num_resamples: int = SOBOL_RESAMPLES, conf_level: float = 0.95,
                 top: int = 10) -> SensitivityResult:
     """Sobol first- and total-order indices of every uncertain input on the ranks.
 
@@ -197,14 +213,23 @@ def sensitivity(source: Any, spec: UncertaintySpec | Mapping[str, Any] | float |
     composite, s, engine = build_engine(source, spec, method, panel_factory)
     d = engine.design.d
     n = base_size(d, runs, base_n)
+    check_runs(required_runs(d, n), bytes_per_run(d, len(engine.design.nodes),
+                                                  composite.panel_.n_units, num_resamples),
+               what="Sobol runs")
     nominal = composite.rank_.astype(np.float64)
     holder: dict[str, Any] = {}
 
     def evaluate(U: Array) -> Array:
         ranks, W = engine.evaluate(U, progress=progress)
         holder["ranks"], holder["W"] = ranks, W
-        shift = np.abs(ranks - nominal).mean(axis=1)
-        return np.column_stack([ranks.astype(np.float64), shift])
+        # outputs written in place, chunk by chunk: no (runs, units) float temporaries
+        Y = np.empty((ranks.shape[0], ranks.shape[1] + 1), dtype=np.float64)
+        step = max(1, 1_000_000 // max(ranks.shape[1], 1))
+        for start in range(0, ranks.shape[0], step):
+            r = ranks[start:start + step].astype(np.float64)
+            Y[start:start + step, :-1] = r
+            Y[start:start + step, -1] = np.abs(r - nominal).mean(axis=1)
+        return Y
 
     res = sobol_indices(engine.design.names, evaluate, n, seed, num_resamples, conf_level)
     panel = composite.panel_

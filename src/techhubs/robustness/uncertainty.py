@@ -44,6 +44,7 @@ from techhubs.index import (
 )
 from techhubs.methodology import Methodology, Node
 from techhubs.panel import Panel
+from techhubs.robustness._budget import bytes_per_run, check_runs
 from techhubs.robustness.spec import UncertaintySpec, aggregation_spec, normalisation_spec
 
 Array = NDArray[np.float64]
@@ -437,12 +438,17 @@ class IntervalResult:
 
 def _rank_counts(ranks: NDArray[np.int32]) -> NDArray[np.int64] | None:
     """(n_units, max_rank + 1) counts of each rank per unit, or None when too large."""
-    _runs, n = ranks.shape
+    runs, n = ranks.shape
     top = int(ranks.max()) + 1
     if n * top > 50_000_000:
         return None
-    flat = (np.arange(n, dtype=np.int64)[None, :] * top + ranks).ravel()
-    return np.bincount(flat, minlength=n * top).reshape(n, top)
+    offsets = np.arange(n, dtype=np.int64)[None, :] * top
+    counts = np.zeros(n * top, dtype=np.int64)
+    step = max(1, _CHUNK_CELLS // max(n, 1))  # bounded temporaries, whatever the runs
+    for start in range(0, runs, step):
+        flat = (offsets + ranks[start:start + step]).ravel()
+        counts += np.bincount(flat, minlength=n * top)
+    return counts.reshape(n, top)
 
 
 def _order_statistics(ranks: NDArray[np.int32], positions: list[int],
@@ -582,6 +588,8 @@ def rank_intervals(source: Any, spec: UncertaintySpec | Mapping[str, Any] | floa
     if top < 1:
         raise TechhubsError("top must be at least 1", key="top")
     composite, s, engine = build_engine(source, spec, method, panel_factory)
+    check_runs(runs, bytes_per_run(engine.design.d, len(engine.design.nodes),
+                                   composite.panel_.n_units))
     rng = np.random.default_rng(seed)
     U = rng.random((runs, engine.design.d))
     ranks, W = engine.evaluate(U, progress=progress, chunk=chunk)
