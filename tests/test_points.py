@@ -66,8 +66,12 @@ def test_strict_names_file_reason_and_rows() -> None:
 def test_missing_column_and_unreadable_column() -> None:
     with pytest.raises(DataError, match="lacks required column"):
         validate_points(pl.DataFrame({"latitude": [1.0], "longitude": [1.0]}))
-    with pytest.raises(DataError, match="weight"):
-        validate_points(_frame(weight=["one"]))
+    # a cell that is no number is one counted bad row (the clusters help promises it),
+    # and an error under strict
+    good, report = validate_points(_frame(weight=["one"]))
+    assert good.height == 0 and report.dropped == {"non_numeric": 1}
+    with pytest.raises(DataError, match="non numeric"):
+        validate_points(_frame(weight=["one"]), strict=True)
 
 
 def test_numeric_strings_are_cast_and_year_is_int32() -> None:
@@ -80,7 +84,8 @@ def test_numeric_strings_are_cast_and_year_is_int32() -> None:
 
 
 def test_bad_reasons_are_the_documented_ones() -> None:
-    assert BAD_REASONS[0] == "missing_value" and "negative_weight" in BAD_REASONS
+    assert BAD_REASONS[:2] == ("non_numeric", "missing_value")
+    assert {"negative_weight", "weight_too_large"} <= set(BAD_REASONS)
 
 
 def test_round_locations_groups_and_sums() -> None:

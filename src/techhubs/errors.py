@@ -87,6 +87,11 @@ class UnknownNameError(TechhubsError):
     """A named edition, preset, unit or ranking does not exist."""
 
 
+class UnknownNodeError(UnknownNameError, MethodologyError):
+    """A weight or choice names a node the methodology's tree does not have (an unknown
+    name, and a methodology error as it always was)."""
+
+
 class ComputationError(TechhubsError):
     """A method cannot be applied to this data (e.g. geometric mean of non-positive values)."""
 

@@ -18,6 +18,26 @@ from typing import Any
 import numpy as np
 
 
+def relative_paths(value: Any, root: Path) -> Any:
+    """``value`` with every path inside ``root`` written relative to it (``points.csv``
+    for ``/home/ana/project/points.csv``), so that provenance neither reveals where a
+    project lives nor changes when the project folder moves."""
+    prefix = str(root.resolve())
+    if isinstance(value, Mapping):
+        return {relative_paths(k, root) if isinstance(k, str) else k: relative_paths(v, root)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [relative_paths(v, root) for v in value]
+    if isinstance(value, Path):
+        value = str(value)
+    if isinstance(value, str):
+        if value == prefix:
+            return "."
+        if value.startswith(prefix + "/"):
+            return value[len(prefix) + 1:]
+    return value
+
+
 def plain(value: Any) -> Any:
     """``value`` with only JSON types left (non-finite numbers become ``None``)."""
     if isinstance(value, Mapping):

@@ -48,8 +48,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
-from techhubs.errors import MethodologyError
-from techhubs.presets import preset_path
+from techhubs.errors import MethodologyError, UnknownNodeError
+from techhubs.presets import is_preset_file, preset_path
 from techhubs.spec import (
     FiniteFloat,
     Positive,
@@ -371,7 +371,7 @@ class Methodology(Spec):
         settable = {n.code for n in self.nodes if n.parent is not None}
         for code, value in weights.items():
             if code not in settable:
-                raise MethodologyError(
+                raise UnknownNodeError(
                     f"unknown node {code!r}: not an indicator or pillar of {self.name}",
                     key=f"weights.{code}", hint=f"weights: {', '.join(sorted(settable))}")
             if (isinstance(value, bool) or not isinstance(value, int | float)
@@ -453,7 +453,9 @@ def load_methodology(source: str | Path) -> Methodology:
     if not path.exists():
         raise MethodologyError("methodology file not found", file=path,
                                hint="give a preset name (techhubs methods) or a .toml file")
-    return methodology_from_dict(read_toml(path, error=MethodologyError), origin=str(path))
+    # provenance names a shipped preset by its place in the package, never the install path
+    origin = (f"techhubs/presets/{path.name}" if is_preset_file(path) else str(path))
+    return methodology_from_dict(read_toml(path, error=MethodologyError), origin=origin)
 
 
 def methodology_from_dict(raw: Mapping[str, Any], origin: str = "<memory>") -> Methodology:
@@ -494,6 +496,10 @@ def _validate_steps(m: Methodology, origin: str) -> None:
                                    hint="use direction = 1 or another normalisation")
 
 
+MAX_TREE_DEPTH = 64
+"""Levels from an indicator up to the root, at most (COINr's examples have four)."""
+
+
 def _validate_tree(nodes: tuple[Node, ...], weights_sum: float | None, origin: str) -> None:
     seen: dict[str, Node] = {}
     for n in nodes:
@@ -507,16 +513,25 @@ def _validate_tree(nodes: tuple[Node, ...], weights_sum: float | None, origin: s
         if n.parent is not None and seen[n.parent].is_indicator:
             raise MethodologyError(f"parent {n.parent!r} is an indicator, not a node",
                                    file=origin, key=f"{n.code}.parent")
-    # A cycle never reaches the root.
+    # A cycle never reaches the root; a path longer than MAX_TREE_DEPTH is refused too
+    # (which also bounds this walk and every later one).
     for n in nodes:
         path = [n.code]
+        on_path = {n.code}
         current = n
         while current.parent is not None:
-            if current.parent in path:
+            if current.parent in on_path:
                 cycle = " -> ".join([*path[path.index(current.parent):], current.parent])
                 raise MethodologyError(f"cycle in the tree: {cycle}", file=origin,
                                        key=f"{current.code}.parent")
+            if len(path) >= MAX_TREE_DEPTH:
+                raise MethodologyError(
+                    f"the tree is deeper than {MAX_TREE_DEPTH} levels below {n.code!r}",
+                    file=origin, key=f"{n.code}.parent",
+                    hint="an index tree has a few levels (indicators, pillars, "
+                    "sub-indices, index)")
             path.append(current.parent)
+            on_path.add(current.parent)
             current = seen[current.parent]
     roots = [n for n in nodes if n.parent is None]
     if len(roots) != 1:

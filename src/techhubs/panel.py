@@ -14,8 +14,8 @@ Layout of a panel data file (CSV, TSV or Parquet), one row per unit::
 indicator and must be numeric (empty cells are missing values).
 
 This is the validation boundary of panel data: every row has as many fields
-as the header, no column name appears twice, every number is finite (``inf``,
-``nan`` spelled out or ``1e400`` are errors), latitude and longitude are in
+as the header, no column name appears twice, every number is finite (``inf`` or
+``1e400`` are errors; an empty cell, ``NA``, ``NaN``, ``n/a`` or ``..`` is a missing value), latitude and longitude are in
 range and every economy is an ISO 3166 code; each problem is one
 :class:`~techhubs.errors.DataError` naming the file, the line and the column.
 """
@@ -213,8 +213,11 @@ class Panel:
                 key="unit_id",
             )
         unit_cols = [c for c in frame.columns if c in UNIT_COLUMNS]
+        # A text column is a unit attribute unless every filled cell is a number (a CSV is
+        # read as text, so that bad numbers can be named by line).
         extra_unit_cols = [
-            c for c in frame.columns if c not in UNIT_COLUMNS and frame[c].dtype == pl.Utf8
+            c for c in frame.columns
+            if c not in UNIT_COLUMNS and frame[c].dtype == pl.Utf8 and not _all_numbers(frame[c])
         ]
         meta_codes = _indicator_codes(indicators)
         indicator_cols = [
@@ -274,6 +277,16 @@ class Panel:
         return cls.from_frame(frame, indicators=indicators, file=path)
 
 
+def _all_numbers(series: pl.Series) -> bool:
+    """Whether a text column has filled cells and every one reads as a number."""
+    text = series.str.strip_chars()
+    filled = text.is_not_null() & (text != "")
+    if not filled.any():
+        return False
+    numbers = text.filter(filled).cast(pl.Float64, strict=False)
+    return numbers.null_count() == 0
+
+
 def _loose(text: str) -> str:
     return fold(text)
 
@@ -315,6 +328,20 @@ def iso_codes() -> frozenset[str]:
     user = {"AA", "ZZ", *(f"Q{c}" for c in "MNOPQRSTUVWXYZ"),
             *(f"X{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
     return frozenset(load_countries()["iso"].to_list()) | user
+
+
+def economy_code(value: str, key: str = "economy") -> str:
+    """``"de"`` -> ``"DE"``: the one check of an economy someone asks for (a filter, a
+    preference); a malformed code is a :class:`DataError`, an unassigned one an
+    :class:`UnknownNameError`."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise DataError(f"economy {value[:20]!r} is not an ISO 3166 alpha-2 code", key=key,
+                        hint="e.g. US, CN, JP, DE")
+    if code not in iso_codes():
+        raise UnknownNameError(f"no economy with code {code!r}", key=key,
+                               hint="an ISO 3166 alpha-2 code, e.g. US, CN, JP, DE")
+    return code
 
 
 def _indicator_codes(indicators: Any) -> list[str]:
@@ -392,7 +419,7 @@ def _normalise_units(frame: pl.DataFrame, file: str | Path | None = None,
         else cols["unit_id"].alias("name")
     )
     cols["economies"] = (
-        _split_list(frame["economies"], "/")
+        _split_list(frame["economies"], "/").list.eval(pl.element().str.to_uppercase())
         if "economies" in frame.columns
         else pl.Series("economies", [[] for _ in range(n)], dtype=pl.List(pl.Utf8))
     )

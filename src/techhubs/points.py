@@ -52,6 +52,7 @@ MAX_POINT_WEIGHT = 1e12
 finite. Heavier rows are dropped (and counted) as ``weight_too_large``."""
 
 BAD_REASONS = (
+    "non_numeric",
     "missing_value",
     "non_finite",
     "latitude_out_of_range",
@@ -127,8 +128,15 @@ def validate_points(
             hint="columns are latitude, longitude, weight, source (year, field optional)",
         )
     casts: list[pl.Expr] = []
+    unreadable: list[pl.Expr] = []
     for col, dtype in {**REQUIRED_COLUMNS, **OPTIONAL_COLUMNS}.items():
         if col not in df.columns:
+            continue
+        if df[col].dtype == pl.Utf8 and dtype.is_numeric():
+            # a text cell that is no number is a counted bad row, not the whole file's end
+            number = pl.col(col).str.strip_chars().cast(dtype, strict=False)
+            unreadable.append(pl.col(col).is_not_null() & number.is_null())
+            casts.append(number)
             continue
         try:
             df.select(pl.col(col).cast(dtype, strict=True))
@@ -139,9 +147,12 @@ def validate_points(
                 key=col,
             ) from None
         casts.append(pl.col(col).cast(dtype))
-    typed = df.with_columns(casts)
+    typed = df.with_columns(pl.any_horizontal(unreadable).alias("__unreadable")
+                            if unreadable else pl.lit(False).alias("__unreadable"))
+    typed = typed.with_columns(casts)
     lat, lon, w = pl.col("latitude"), pl.col("longitude"), pl.col("weight")
     checks = {
+        "non_numeric": pl.col("__unreadable"),
         "missing_value": pl.any_horizontal(
             lat.is_null(), lon.is_null(), w.is_null(), pl.col("source").is_null()
         ),
@@ -167,7 +178,7 @@ def validate_points(
         if r:
             dropped[reason] = len(r)
             rows[reason] = r
-    good = tagged.filter(pl.col("__reason").is_null()).drop("__reason", "__row")
+    good = tagged.filter(pl.col("__reason").is_null()).drop("__reason", "__row", "__unreadable")
     report = PointsReport(
         rows_read=df.height, rows_used=good.height, dropped=dropped, rows=rows, file=name
     )

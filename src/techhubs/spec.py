@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from techhubs.errors import TechhubsError
@@ -78,6 +78,17 @@ Weight = Annotated[float, Field(ge=0.0, le=1e12, description="a weight >= 0")]
 HalfWidth = Annotated[float, Field(ge=0.0, lt=1.0,
                                    description="relative half-width in [0, 1), 0.25 = +-25 %")]
 Sequenced = Field(strict=False)  # a TOML/JSON list where the model keeps a tuple
+
+
+def _integral(value: Any) -> Any:
+    # JSON has one number type: 607.0 is the integer 607 (JSON Schema agrees); 607.5 is not
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral)]
+"""An integer as JSON writes it: ``607`` or ``607.0``, never ``607.5``, ``"607"`` or true."""
 
 
 # ------------------------------------------------------------ error messages

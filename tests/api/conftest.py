@@ -27,4 +27,4 @@ def app(results_dir: Path):
 
 @pytest.fixture(scope="session")
 def client(app) -> TestClient:
-    return TestClient(app)
+    return TestClient(app, base_url="http://localhost")

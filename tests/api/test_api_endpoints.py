@@ -133,7 +133,7 @@ def test_rerank_default_weights_equal_the_ranking(client):
 def synthetic_client():
     from fastapi.testclient import TestClient
 
-    return TestClient(create_app(synthetic=(60, 23), editions=False))
+    return TestClient(create_app(synthetic=(60, 23), editions=False), base_url="http://localhost")
 
 
 def _rebuild_ranks(client, **steps) -> dict[str, int]:
@@ -238,7 +238,7 @@ def test_unit_profile_follows_the_what_if(client):
                       ).json()
     assert pair["a"]["rank"] == profile["rank"]
     bad = client.get("/api/units/beijing?weights=nope:1")
-    assert bad.status_code == 422 and bad.json()["key"] == "weights.nope"
+    assert bad.status_code == 404 and bad.json()["key"] == "weights.nope"
 
 
 def test_unit_profile_published_name_with_state(client):

@@ -63,10 +63,12 @@ INVALID_QUERIES = [
     ("/api/rankings?economy=USA", "economy"),
     ("/api/rankings?weights=pct_applications", "weights"),
     ("/api/rankings?weights=pct_applications:abc", "weights"),
-    ("/api/rankings?weights=nope:1", "weights.nope"),
     ("/api/rankings?weights=pct_applications:-1", "weights"),
     ("/api/rankings?weights=pct_applications:0,scientific_publications:0", "weights"),
-    ("/api/rankings?normalisation=goalposts", "indicator (pct_applications).goalposts"),
+    ("/api/rankings?normalisation=goalposts", "normalisation"),  # no override: needs bounds
+    ("/api/rankings?weights=a:1,a:2", "weights.a"),
+    ("/api/rankings?weights=a:1e400", "weights"),
+    ("/api/rankings?weights=a:+1", "weights"),
     ("/api/rankings?normalisation=fourier", "normalisation"),
     ("/api/rankings?aggregation=median", "aggregation"),
     ("/api/compare?a=seoul", "b"),
@@ -88,13 +90,23 @@ def test_invalid_queries_are_422(client, url, key):
     assert body["message"]
 
 
+def test_unknown_codes_and_economies_are_unknown_names_404(client):
+    for response, key in (
+            (client.get("/api/rankings?weights=nope:1"), "weights.nope"),
+            (client.post("/api/rerank", json={"weights": {"unknown_code": 1}}),
+             "weights.unknown_code"),
+            (client.get("/api/rankings?economy=JJ"), "economy")):
+        assert response.status_code == 404, response.text
+        assert response.json()["key"] == key
+
+
 INVALID_BODIES = [
     ({"weights": {"scientific_publications": -1}}, "weights.scientific_publications"),
-    ({"weights": {"unknown_code": 1}}, "weights.unknown_code"),
     ({"weights": {"pct_applications": 0, "scientific_publications": 0}}, "weights"),
     ({"weights": {"pct_applications": "lots"}}, "weights.pct_applications"),
     ({"normalisation": "fourier"}, "normalisation"),
-    ({"normalisation": "goalposts"}, "indicator (pct_applications).goalposts"),
+    ({"normalisation": "goalposts"}, "normalisation"),
+    ({"intervals": {"runs": 100, "weight_uncertainty": 0}}, "intervals.weight_uncertainty"),
     ({"aggregation": "median"}, "aggregation"),
     ({"intervals": {"runs": 501}}, "intervals.runs"),
     ({"intervals": {"runs": 5}}, "intervals.runs"),
@@ -160,7 +172,8 @@ def test_run_limit_follows_the_app_limits(results_dir):
 
     from techhubs.api import Limits
 
-    small = TestClient(create_app(limits=Limits(max_runs=50, max_body_bytes=100)))
+    small = TestClient(create_app(limits=Limits(max_runs=50, max_body_bytes=100)),
+                       base_url="http://localhost")
     response = small.post("/api/rerank", json={"intervals": {"runs": 51}})
     assert response.status_code == 422
     assert response.json()["key"] == "intervals.runs"

@@ -241,8 +241,8 @@ ERRORS = [
     ("/api/published/consensus?rankings=nope", 404, "rankings"),
     ("/api/published/consensus?unlisted=half", 422, "unlisted"),
     ("/api/published/consensus?pairs=some", 422, "pairs"),
-    ("/api/published/movers?from=gii-2024", 422, "to"),
-    ("/api/published/movers?to=gii-2025", 422, "from"),
+    ("/api/published/movers?from=gii-2025", 404, "from"),  # no later edition
+    ("/api/published/movers?to=gii-2018", 404, "to"),  # no earlier edition
     ("/api/published/movers?from=gii-1999&to=gii-2025", 404, "from"),
     ("/api/published/movers?from=gii-2024&to=gii-2099", 404, "to"),
     ("/api/published/movers?from=gii-2024&to=article-high-tech-innovative", 422, "to"),
@@ -258,6 +258,12 @@ ERRORS = [
     ("/api/resolve?name=Paris&edition=nowhere", 404, "edition"),
     ("/api/published/consensus?format=xlsx", 422, "format"),
 ]
+
+
+def test_movers_with_one_side_compare_with_the_neighbouring_edition(client):
+    for url in ("/api/published/movers?from=gii-2024", "/api/published/movers?to=gii-2025"):
+        body = client.get(url).json()
+        assert body["pairs"] == [["gii-2024", "gii-2025"]], url
 
 
 @pytest.mark.parametrize(("url", "status", "key"), ERRORS)

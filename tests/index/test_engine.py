@@ -190,7 +190,9 @@ def test_min_coverage_threshold() -> None:
     m = methodology({"method": "minmax"}, {"method": "arithmetic", "min_coverage": 0.9})
     c = Composite(m).fit(panel())
     assert np.isnan(c.score_[2])  # 2 of 3 indicators < 90%
-    assert c.rank_[2] == 5  # units without a score rank last
+    # a unit without a score has no rank (COINr's rank_df: rank(-x, na.last = "keep"))
+    assert np.isnan(c.rank_[2])
+    assert c.ranking_.table.filter(pl.col("unit_id") == c.panel_.unit_ids[2])["rank"][0] is None
     assert not np.isnan(np.delete(c.score_, 2)).any()
 
 

@@ -50,7 +50,7 @@ def test_dashboard_end_to_end(browser, server, artifacts):
     page.locator("#ranking tbody tr[data-unit=seoul] td.name button").click()
     page.wait_for_selector("#profile:not([hidden])")
     page.wait_for_function(
-        "document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
+        "() => document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
     assert "unit=seoul" in page.url
     assert page.locator("#published tbody tr").count() >= 4
     assert "source:" in page.locator("#facts").inner_text()
@@ -59,7 +59,7 @@ def test_dashboard_end_to_end(browser, server, artifacts):
     # Compare with Beijing.
     page.locator("#compare-with").select_option("beijing")
     page.wait_for_function(
-        "document.querySelectorAll('#compare tbody tr').length >= 4", timeout=15_000)
+        "() => document.querySelectorAll('#compare tbody tr').length >= 4", timeout=15_000)
     assert "compare=beijing" in page.url
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
 
@@ -79,14 +79,15 @@ def test_permalink_restores_the_view_and_map_opens_a_profile(browser, server, ar
     url = server + "/?weights=scientific_publications%3A0&sort=name&dir=asc&unit=beijing"
     page, problems, _ = open_page(browser, url)
     page.wait_for_function(
-        "document.getElementById('profile-name').textContent === 'Beijing'", timeout=15_000)
+        "() => document.getElementById('profile-name').textContent === 'Beijing'",
+        timeout=15_000)
     assert page.locator("#w-scientific_publications").input_value() == "0"
     names = table_names(page)
     assert names == sorted(names, key=str.lower)
     # The profile of Seoul from the map.
     page.locator("#map circle[data-unit=seoul]").dispatch_event("click")
     page.wait_for_function(
-        "document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
+        "() => document.getElementById('profile-name').textContent === 'Seoul'", timeout=15_000)
     assert "unit=seoul" in page.url
     page.screenshot(path=str(artifacts / "dashboard-permalink.png"))
     assert problems == []

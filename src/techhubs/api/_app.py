@@ -9,10 +9,12 @@ receive the app's store and limits as dependencies (:mod:`techhubs.api._deps`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +28,7 @@ from techhubs.api import _catalogue, _geo, _published, _rankings, _units
 from techhubs.api._deps import Limits, parse_weights
 from techhubs.api._export import json_response
 from techhubs.api._synthetic import synthetic_source
-from techhubs.errors import TechhubsError, UnknownNameError
+from techhubs.errors import ComputationError, TechhubsError, UnknownNameError
 from techhubs.views.store import Source, Store, edition_sources, results_source
 
 
@@ -41,10 +43,19 @@ def error_response(status: int, error: str, message: str, key: str | None = None
                          status_code=status, headers=headers)
 
 
+def error_status(exc: TechhubsError) -> int:
+    """404 for an unknown name; 409 when a valid request's method cannot be applied to the
+    data it names (a geometric mean of zero scores: the request is fine, the data and the
+    method conflict); 422 for a request that breaks a rule."""
+    if isinstance(exc, UnknownNameError):
+        return 404
+    return 409 if isinstance(exc, ComputationError) else 422
+
+
 def _techhubs_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, TechhubsError)
-    status = 404 if isinstance(exc, UnknownNameError) else 422
-    return error_response(status, type(exc).__name__, exc.message, exc.key, exc.hint)
+    return error_response(error_status(exc), type(exc).__name__, exc.message, exc.key,
+                          exc.hint)
 
 
 def _validation_error(_: Request, exc: Exception) -> Response:
@@ -77,8 +88,37 @@ def _http_error(_: Request, exc: Exception) -> Response:
                           headers=dict(exc.headers or {}))
 
 
+class _TwiceError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _TwiceError(key)
+        seen[key] = value
+    return seen
+
+
+def _duplicate_key(body: bytes, scope: Scope) -> str | None:
+    """A key that a JSON body gives twice in one object (else None; other problems of the
+    body are left to the request's own validation)."""
+    headers = dict(scope.get("headers", ()))
+    if not body or b"json" not in headers.get(b"content-type", b""):
+        return None
+    try:
+        json.loads(body, object_pairs_hook=_no_duplicates)
+    except _TwiceError as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 class BodyLimit:
-    """Answer 413 to any request body over ``max_bytes`` (declared or streamed)."""
+    """Answer 413 to any request body over ``max_bytes`` (declared or streamed), and 422 to
+    a JSON body that gives a key twice."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -112,6 +152,14 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        twice = _duplicate_key(body, scope)
+        if twice is not None:
+            response = error_response(
+                422, "ValidationError", f"the request body names {twice!r} twice in one "
+                "object", key="body", hint="give each key once (JSON readers differ on "
+                "which of two values they keep)")
+            await response(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -130,9 +178,74 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+"""Host names a local server answers to unless told more (``techhubs serve --allowed-host``)."""
+
+SECURITY_HEADERS = {
+    # Scripts, styles and data only from this server: no inline script, no eval, no
+    # framing (clickjacking), no plugins; the favicon is a data: URL.
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def host_name(header: str) -> str:
+    """The name of a ``Host`` header without its port: ``[::1]:8000`` -> ``::1``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class Guard:
+    """Every answer carries :data:`SECURITY_HEADERS`; a request whose ``Host`` is not
+    allowed gets 400, so that a web page on another name (DNS rebinding) cannot
+    read a local server."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.allowed = {host_name(h) for h in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", ()))
+        host = headers.get(b"host")
+        if not self.any_host and host is not None \
+                and host_name(host.decode("latin-1")) not in self.allowed:
+            response = error_response(
+                400, "BadHost", "this server does not answer to that host name",
+                key="Host", hint="open the dashboard on a name the server allows "
+                f"({', '.join(sorted(self.allowed))}), or start it with --allowed-host NAME")
+            await response(scope, receive, self._secured(send))
+            return
+        await self.app(scope, receive, self._secured(send))
+
+    @staticmethod
+    def _secured(send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.encode() not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return wrapped
+
+
 def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = None, *,
                synthetic: tuple[int, int] | None = None, editions: bool = True,
-               warm: bool = False) -> FastAPI:
+               warm: bool = False, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     """Build the app.
 
     Parameters
@@ -150,6 +263,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     warm:
         Fit the default source and match its published rankings in a background
         thread now, so that the first visitor does not wait for them.
+    allowed_hosts:
+        Host names (``Host`` header, port aside) the app answers; others get 400.
+        Default: the loopback names. ``"*"`` answers any (behind a proxy that checks).
     """
     limits = limits or Limits()
     sources: list[Source] = []
@@ -189,6 +305,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     app.state.store = store
     app.state.limits = limits
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(Guard, allowed_hosts=tuple(allowed_hosts))  # outermost: runs first
     app.add_exception_handler(TechhubsError, _techhubs_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -206,4 +323,4 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     return app
 
 
-__all__ = ["BodyLimit", "Limits", "create_app", "error_response", "parse_weights", "web_dir"]
+__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "BodyLimit", "Guard", "Limits", "create_app", "error_response", "parse_weights", "web_dir"]

@@ -12,7 +12,7 @@ from techhubs._version import __version__
 from techhubs.api._deps import EditionQ, FormatQ, LimitsDep, StoreDep, filename, responses
 from techhubs.api._export import json_response, rows_table, table_response
 from techhubs.api._schemas import EditionList, MethodDetail, MethodList, Status
-from techhubs.errors import TechhubsError
+from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.methodology import STEPS
 
 router = APIRouter(tags=["catalogue"])
@@ -67,9 +67,18 @@ def get_method(name: str, store: StoreDep, edition: EditionQ = None,
                format: FormatQ = "json") -> Response:
     source = store.source(edition) if edition else None
     m = store.methodology(name, source)
+    applicable: bool | None = None
+    reason = None
     if source is not None:
-        # The tree as fitted to this edition (optional indicators it lacks dropped).
-        m = store.fitted(source.name, name).methodology
+        # The tree as fitted to this edition (optional indicators it lacks dropped), or,
+        # when the method cannot rank it, the method as written and the reason.
+        try:
+            m = store.fitted(source.name, name).methodology
+            applicable = True
+        except UnknownNameError:
+            raise
+        except TechhubsError as exc:
+            applicable, reason = False, exc.message
     nodes = []
     for n in m.nodes:
         kind = "indicator" if n.is_indicator else ("index" if n.parent is None else "pillar")
@@ -83,4 +92,5 @@ def get_method(name: str, store: StoreDep, edition: EditionQ = None,
     steps = {s: getattr(m, s).model_dump() for s in STEPS}
     return json_response({"name": name, "title": m.title,
                           "description": " ".join(m.description.split()),
-                          "nodes": nodes, "steps": steps})
+                          "nodes": nodes, "steps": steps, "applicable": applicable,
+                          "reason": reason})

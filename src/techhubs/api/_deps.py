@@ -16,6 +16,7 @@ from fastapi import Depends, Query, Request
 
 from techhubs.api._schemas import ErrorBody, Format
 from techhubs.errors import TechhubsError
+from techhubs.panel import economy_code as panel_economy_code
 from techhubs.views.store import Store
 
 
@@ -44,8 +45,23 @@ LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 EditionQ = Annotated[str | None, Query(max_length=100, description="edition or results name")]
 MethodQ = Annotated[str | None, Query(max_length=100, description="method name")]
-WeightsQ = Annotated[str | None, Query(max_length=4000, description=(
-    "what-if weights, code:w pairs, comma-separated"))]
+# The what-if weights of a permalink: code:weight pairs, each code once, each weight a
+# plain decimal below 1e12 (the methodology's MAX_WEIGHT); one pattern for the schema and
+# the server, so that every string the schema allows is read and every other refused.
+_CODE = r"[A-Za-z0-9_.\-]{1,100}"
+_NUMBER = r"\d{1,12}(?:\.\d{1,30})?(?:[eE]-\d{1,3})?"
+_ITEM = f"{_CODE}:{_NUMBER}"
+WEIGHTS_PATTERN = (rf"^(?!(?:[^,]*,)*([^:,]+):[^,]*,(?:[^,]*,)*\1:)"
+                   rf"(?:{_ITEM}(?:,{_ITEM})*)?$")
+_WEIGHTS = re.compile(WEIGHTS_PATTERN)
+# (in the schema as written; checked by parse_weights, as the schema validator's regex
+# engine has no look-ahead)
+WeightsQ = Annotated[str | None, Query(max_length=4000, json_schema_extra={
+    "pattern": WEIGHTS_PATTERN}, description=(
+    "what-if weights: code:weight pairs, comma-separated, each code once, each weight a "
+    "decimal number >= 0 below 1e12, e.g. pct_applications:1,scientific_publications:0.5"))]
+EconomyQ = Annotated[str | None, Query(pattern=r"^(?:[A-Za-z]{2})?$", description=(
+    "ISO 3166 alpha-2 code of an economy, e.g. US"))]
 FormatQ = Annotated[Format, Query(description="json, csv or parquet")]
 
 
@@ -53,7 +69,10 @@ def responses(model: Any, downloads: bool = True) -> dict[int | str, dict[str, A
     """The documented answers of a route: its model, 404, 422, and CSV/Parquet downloads."""
     out: dict[int | str, dict[str, Any]] = {
         200: {"model": model},
-        404: {"model": ErrorBody, "description": "unknown edition, method or unit"},
+        404: {"model": ErrorBody, "description": "unknown edition, method, unit, code or "
+              "economy"},
+        409: {"model": ErrorBody, "description": "the method cannot be applied to this data "
+              "(e.g. a geometric mean of zero scores)"},
         422: {"model": ErrorBody, "description": "invalid parameter"},
     }
     if downloads:
@@ -61,46 +80,40 @@ def responses(model: Any, downloads: bool = True) -> dict[int | str, dict[str, A
     return out
 
 
-_WEIGHT_ITEM = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*:\s*([-+0-9.eE]+)\s*$")
-
-
 def parse_weights(text: str | None) -> dict[str, float]:
     """``"pct_applications:1,scientific_publications:0"`` -> dict (the permalink form).
 
-    A code given twice is an error, not a silent choice of one of the values.
+    The text must match :data:`WEIGHTS_PATTERN` (the schema's pattern): a code given
+    twice is an error, not a silent choice of one of the values.
     """
     if not text:
         return {}
-    out: dict[str, float] = {}
-    for item in text.split(","):
-        m = _WEIGHT_ITEM.match(item)
-        if not m:
-            raise TechhubsError(f"cannot read weight {item!r}", key="weights",
-                                hint="write code:weight pairs separated by commas, "
-                                "e.g. pct_applications:1,scientific_publications:0")
-        code = m.group(1)
-        if code in out:
-            raise TechhubsError(f"weight {code!r} is given twice", key=f"weights.{code}",
+    if not _WEIGHTS.match(text):
+        codes = [item.partition(":")[0] for item in text.split(",")]
+        twice = next((c for c in codes if codes.count(c) > 1), None)
+        if twice is not None:
+            raise TechhubsError(f"weight {twice!r} is given twice", key=f"weights.{twice}",
                                 hint="give each code once")
-        try:
-            out[code] = float(m.group(2))
-        except ValueError as exc:
-            raise TechhubsError(f"weight {m.group(2)!r} is not a number",
-                                key=f"weights.{code}") from exc
-    return out
+        bad = next((i for i in text.split(",") if not re.fullmatch(_ITEM, i)), text)
+        raise TechhubsError(f"cannot read weight {bad[:80]!r}", key="weights",
+                            hint="write code:weight pairs separated by commas, each weight a "
+                            "decimal number below 1e12, e.g. pct_applications:1,"
+                            "scientific_publications:0")
+    return {code: float(value) for code, _, value in
+            (item.partition(":") for item in text.split(","))}
 
 
 def weights_text(weights: dict[str, float]) -> str:
-    return ",".join(f"{k}:{v:g}" for k, v in sorted(weights.items()))
+    """The canonical text of what-if weights (a cache key): sorted codes, each weight
+    written exactly (``repr``), so that ``parse_weights(weights_text(w)) == w``."""
+    return ",".join(f"{k}:{float(v)!r}" for k, v in sorted(weights.items()))
 
 
 def economy_code(value: str | None) -> str | None:
+    """An economy filter (two letters, the schema's pattern); empty: none."""
     if value is None or value == "":
         return None
-    if not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise TechhubsError(f"economy {value!r} is not an ISO 3166 alpha-2 code",
-                            key="economy", hint="e.g. US, CN, JP, DE")
-    return value.upper()
+    return panel_economy_code(value)
 
 
 def int_or_none(value: Any) -> int | None:

@@ -30,13 +30,15 @@ def get_clusters(store: StoreDep, edition: EditionQ = None,
                  results: Annotated[str | None, Query(max_length=100,
                                                       description="results name")] = None,
                  method: MethodQ = None, format: FormatQ = "json") -> Response:
-    if edition and results:
-        raise TechhubsError("give edition or results, not both", key="results")
-    source = store.source(results or edition)
+    # names first (an unknown one is 404), then whether the two agree
+    named = store.source(edition) if edition else None
+    source = store.source(results) if results else named or store.source(None)
     if results and source.kind != "results":
         raise UnknownNameError(f"no results named {results!r}", key="results",
                                hint="results are the folders given to `techhubs serve "
                                "--results`")
+    if named is not None and results and named.name != source.name:
+        raise TechhubsError("give edition or results, not both", key="results")
     fitted = store.fitted(source.name, method)
     ranks = dict(zip(fitted.panel.unit_ids, fitted.composite.rank_.tolist(), strict=True))
     scores = dict(zip(fitted.panel.unit_ids, fitted.composite.score_.tolist(), strict=True))

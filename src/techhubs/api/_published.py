@@ -86,10 +86,11 @@ def get_consensus(
          summary="Rank changes between two editions of a published ranking")
 def get_movers(
     from_: Annotated[str | None, Query(alias="from", max_length=100, description=(
-        "the earlier list, e.g. gii-2024 (with `to`; neither: every consecutive "
-        "pair)"))] = None,
+        "the earlier list, e.g. gii-2024 (alone: compared with the next edition; "
+        "neither from nor to: every consecutive pair)"))] = None,
     to: Annotated[str | None, Query(max_length=100, description=(
-        "the later list, e.g. gii-2025"))] = None,
+        "the later list, e.g. gii-2025 (alone: compared with the previous edition)"))
+                  ] = None,
     edition: PubEditionQ = "gii-2023", format: FormatQ = "json",
 ) -> Response:
     table = _published.movers_view(from_ or None, to or None, edition)
@@ -126,15 +127,15 @@ def get_resolve(
     name: Annotated[str, Query(min_length=1, max_length=200, description=(
         "a name as published, e.g. Silicon Valley"))],
     edition: PubEditionQ = "gii-2023",
-    economy: Annotated[str | None, Query(max_length=200, description=(
-        "prefer places in these economies: ISO 3166 alpha-2 codes, comma-separated"))
+    economy: Annotated[str | None, Query(
+        max_length=200, pattern=r"^(?:[A-Za-z]{2}(?:,[A-Za-z]{2})*)?$", description=(
+            "prefer places in these economies: ISO 3166 alpha-2 codes, comma-separated"))
                        ] = None,
     max_km: Annotated[float, Query(gt=0.0, le=1000.0, description=(
         "proximity limit for matching the hub to a unit"))] = 30.0,
     format: FormatQ = "json",
 ) -> Response:
-    economies = tuple(e for e in (economy_code(x.strip()) for x in (economy or "").split(","))
-                      if e)
+    economies = tuple(e for e in (economy_code(x) for x in (economy or "").split(",")) if e)
     data = _published.resolve_view(name, edition, economies, max_km)
     if format != "json":
         return table_response(rows_table(data["places"]), format,

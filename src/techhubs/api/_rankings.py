@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import numpy as np
 import polars as pl
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from techhubs.api._deps import (
+    EconomyQ,
     EditionQ,
     FormatQ,
     Limits,
@@ -94,8 +94,7 @@ def build_router(limits: Limits) -> APIRouter:
         store: StoreDep,
         edition: EditionQ = None,
         method: MethodQ = None,
-        economy: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$",
-                                             description="ISO 3166 alpha-2 code")] = None,
+        economy: EconomyQ = None,
         top: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
         weights: WeightsQ = None,
         normalisation: Annotated[Normalisation | None, Query()] = None,
@@ -118,8 +117,8 @@ def build_router(limits: Limits) -> APIRouter:
         panel = fitted.panel
         units = panel.units
         table = pl.DataFrame({
-            "rank": result.rank_.astype(np.int64),
-            "base_rank": fitted.composite.rank_.astype(np.int64),
+            "rank": pl.Series(result.rank_).fill_nan(None).cast(pl.Int64),
+            "base_rank": pl.Series(fitted.composite.rank_).fill_nan(None).cast(pl.Int64),
             "unit_id": panel.unit_ids, "name": units["name"], "economies": units["economies"],
             "score": result.score_,
             **{c: (units[c].cast(pl.Float64) if c in units.columns
@@ -135,7 +134,7 @@ def build_router(limits: Limits) -> APIRouter:
             table = table.join(intervals, on="unit_id", how="left")
             info = {"runs": iv.runs, "weight_uncertainty": iv.weight_uncertainty,
                     "seed": iv.seed}
-        table = table.sort(["rank", "unit_id"])
+        table = table.sort(["rank", "unit_id"], nulls_last=True)
         if format != "json":
             return table_response(table, format, filename(fitted.source, fitted.method,
                                                           "whatif"))

@@ -13,10 +13,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from techhubs.methodology import AGGREGATION_METHODS, NORMALISATION_METHODS
-from techhubs.spec import HalfWidth, Spec, Weight
+from techhubs.spec import HalfWidth, Spec, Weight, WholeNumber
 
 Format = Literal["json", "csv", "parquet"]
-Normalisation = Literal[NORMALISATION_METHODS]  # type: ignore[valid-type]
+# Overrides a request may ask for: goalposts need bounds on every indicator, which only a
+# methodology file can declare, so they are not an override.
+OVERRIDE_NORMALISATIONS = tuple(m for m in NORMALISATION_METHODS if m != "goalposts")
+Normalisation = Literal[OVERRIDE_NORMALISATIONS]  # type: ignore[valid-type]
 Aggregation = Literal[AGGREGATION_METHODS]  # type: ignore[valid-type]
 
 
@@ -30,10 +33,13 @@ class ErrorBody(BaseModel):
 
 
 class IntervalRequest(Spec):
-    runs: int = Field(200, ge=10, description="Monte Carlo runs (capped by the server limit)")
+    runs: WholeNumber = Field(200, ge=10,
+                              description="Monte Carlo runs (capped by the server limit)")
     weight_uncertainty: HalfWidth = Field(
-        0.25, description="each weight varies uniformly within +/- this share of its value")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+        0.25, gt=0.0,
+        description="each weight varies uniformly within +/- this share of its value "
+        "(above 0: with no uncertainty there is no interval to compute)")
+    seed: WholeNumber = Field(0, ge=0, le=2**32 - 1)
 
 
 class RerankRequest(Spec):
@@ -58,7 +64,7 @@ def rerank_request_model(max_runs: int) -> type[RerankRequest]:
     limited = create_model(
         "IntervalRequest",
         __base__=IntervalRequest,
-        runs=(int, Field(min(200, max_runs), ge=min(10, max_runs), le=max_runs,
+        runs=(WholeNumber, Field(min(200, max_runs), ge=min(10, max_runs), le=max_runs,
                          description=f"Monte Carlo runs, at most {max_runs} on this server")),
     )
     optional: Any = limited | None
@@ -108,6 +114,9 @@ class MethodDetail(BaseModel):
     description: str
     nodes: list[NodeInfo]
     steps: dict[str, dict[str, Any]]
+    applicable: bool | None = Field(None, description=(
+        "with an edition: whether the method can rank it (null without one)"))
+    reason: str | None = Field(None, description="why the method cannot rank the edition")
 
 
 class RankingRow(BaseModel):

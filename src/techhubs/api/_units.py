@@ -34,11 +34,11 @@ AggregationQ = Annotated[Aggregation | None, Query()]
 def _profile(store: Store, edition: str, method: str, unit: str, weights: str,
              normalisation: str | None, aggregation: str | None) -> dict[str, Any]:
     fitted = store.fitted(edition, method)
+    panel = fitted.panel
+    i = panel.unit_index(unit)  # an unknown unit is 404 before any what-if is computed
     # The profile of the ranking on screen: the what-if composite when weights or
     # methods were changed, so its score and rank match the table's.
     composite = what_if(fitted, parse_weights(weights), normalisation, aggregation)
-    panel = fitted.panel
-    i = panel.unit_index(unit)
     e = explain(composite, panel.unit_ids[i])
     row = panel.units.row(i, named=True)
     return clean({

@@ -27,8 +27,12 @@ def fmt_number(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
-def rank_span(lo: float, hi: float) -> str:
-    """A rank interval as text: ``3``, ``3–4`` or, for interpolated quantiles, ``3.4–5``."""
+def rank_span(lo: float | None, hi: float | None) -> str:
+    """A rank interval as text: ``3``, ``3–4`` or, for interpolated quantiles, ``3.4–5``;
+    ``–`` for a unit without a rank."""
+    if lo is None or hi is None:
+        return "–"
+
     def one(v: float) -> str:
         return f"{round(float(v), 2):g}"
 

@@ -37,7 +37,7 @@ def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
         table.add_column("5-95% rank", justify="right", no_wrap=True)
         table.add_column(f"P(top {p_top[5:]})", justify="right", no_wrap=True)
     for row in t.iter_rows(named=True):
-        cells = [str(row["rank"]), row["name"], "/".join(row["economies"] or []),
+        cells = [fmt_number(row["rank"]), row["name"], "/".join(row["economies"] or []),
                  fmt_number(row["score"])]
         for code in ranking.indicators:
             cells += [fmt_number(row[code]), fmt_number(row[f"{code}__norm"])]

@@ -45,8 +45,11 @@ def interval_table(result: Any, top: int | None, title: str | None = None) -> Ta
     p_top = f"p_top{result.top}"
     for row in t.iter_rows(named=True):
         interval = rank_span(row["rank_p05"], row["rank_p95"])
-        table.add_row(str(row["nominal_rank"]), row["name"], fmt_number(row["median_rank"], 1),
-                      interval, f"{row[p_top]:.0%}", f"{row['rank_min']}–{row['rank_max']}")
+        scored = row["nominal_rank"] is not None
+        table.add_row(fmt_number(row["nominal_rank"]), row["name"],
+                      fmt_number(row["median_rank"], 1), interval,
+                      f"{row[p_top]:.0%}" if scored else "–",
+                      f"{row['rank_min']}–{row['rank_max']}" if scored else "–")
     return table
 
 

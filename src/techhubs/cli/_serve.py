@@ -23,18 +23,30 @@ from techhubs.errors import TechhubsError
 @click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
 @click.option("--max-runs", default=2000, show_default=True, type=click.IntRange(10, 100_000),
               help="Most Monte Carlo runs one re-rank may ask for.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another host name (or address) browsers may use to reach the server "
+              "(repeatable). Always allowed: localhost, 127.0.0.1, ::1 and --host.")
 def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
-          max_runs: int) -> None:
+          max_runs: int, allowed_hosts: tuple[str, ...]) -> None:
     """Serve the REST API (/api, schema at /openapi.json) and the dashboard (/).
 
     The server is read-only: it serves the bundled editions and the results
-    folders named here, nothing else. Stop it with Ctrl-C.
+    folders named here, nothing else. It answers only requests addressed to
+    its allowed host names (others get 400, which stops DNS-rebinding pages),
+    and sends a strict Content-Security-Policy. Stop it with Ctrl-C.
     """
     import uvicorn
 
-    from techhubs.api import Limits, create_app
+    from techhubs.api import LOOPBACK_HOSTS, Limits, create_app
 
-    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs), warm=True)
+    wildcard = host in ("0.0.0.0", "::", "")
+    names = (*LOOPBACK_HOSTS, *(() if wildcard else (host,)), *allowed_hosts)
+    if wildcard and not allowed_hosts:
+        click.echo(f"note: listening on every interface, but answering only to "
+                   f"{', '.join(LOOPBACK_HOSTS)}; add --allowed-host NAME for the names "
+                   "other machines use", err=True)
+    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs), warm=True,
+                     allowed_hosts=names)
     url = f"http://{host}:{port}/"
     click.echo(f"techhubs dashboard on {url} (API schema: {url}openapi.json); Ctrl-C stops")
     if not no_browser:

@@ -92,6 +92,11 @@ _CHUNK_DOCS = 1_000_000
 Progress = Callable[[str, int, int], None]
 
 
+MAX_SCALE = 10.0
+"""Documents simulated per published document, at most: at scale 1 the GII 2023 world
+already holds about 8.7 million records (patents and publications)."""
+
+
 @dataclass(frozen=True)
 class SimulationParams:
     """Every knob of :func:`simulate` (recorded in the summary and the file metadata)."""
@@ -114,6 +119,10 @@ class SimulationParams:
     def validate(self) -> None:
         if not (math.isfinite(self.scale) and self.scale > 0):
             raise DataError(f"scale must be a positive number, got {self.scale}", key="scale")
+        if self.scale > MAX_SCALE:
+            raise DataError(f"scale {self.scale:g} would simulate more records than fit in "
+                            f"memory (at most {MAX_SCALE:g} documents per published one)",
+                            key="scale", hint="a scale of 1 reproduces the published totals")
         if self.years[0] > self.years[1]:
             raise DataError(f"years {self.years} run backwards", key="years")
         for name in ("jitter_km", "sprawl_jitter_km", "surround_km", "exclusion_km"):

@@ -46,7 +46,8 @@ def minmax(x: Array, direction: Array, low: float = 0.0, high: float = 100.0) ->
         hi = np.nanmax(y, axis=-2, keepdims=True)
     span = hi - lo
     flat = ~(span > 0)
-    scaled = np.where(flat, 0.5, (y - lo) / np.where(flat, 1.0, span))
+    # a missing value stays missing, also in a constant (or empty) column
+    scaled = np.where(flat & ~np.isnan(y), 0.5, (y - lo) / np.where(flat, 1.0, span))
     return low + scaled * (high - low)
 
 
@@ -58,7 +59,7 @@ def zscore(x: Array, direction: Array, mean: float = 0.0, sd: float = 1.0) -> Ar
         mu = np.nanmean(y, axis=-2, keepdims=True)
         sigma = np.nanstd(y, axis=-2, ddof=1, keepdims=True)
     flat = ~(sigma > 0)
-    z = np.where(flat, 0.0, (y - mu) / np.where(flat, 1.0, sigma))
+    z = np.where(flat & ~np.isnan(y), 0.0, (y - mu) / np.where(flat, 1.0, sigma))
     return mean + sd * z
 
 
@@ -108,7 +109,8 @@ def percentile(x: Array, direction: Array, scale: float = 100.0,
     """
     r = tied_ranks(_oriented(x, direction), ties)
     n = np.sum(~np.isnan(x), axis=-2, keepdims=True).astype(np.float64)
-    return np.where(n > 1, (r - 1.0) / np.maximum(n - 1.0, 1.0), 0.5) * scale
+    return np.where(n > 1, (r - 1.0) / np.maximum(n - 1.0, 1.0),
+                    np.where(np.isnan(r), np.nan, 0.5)) * scale
 
 
 def goalposts(x: Array, direction: Array, low: Array, high: Array, scale: float = 100.0) -> Array:

@@ -126,7 +126,7 @@ class Composite:
     data_ : dict step -> (n_units, n_indicators) array, for
         ``raw, denominated, imputed, treated, normalised``
     node_scores_ : dict node code -> (n_units,) scores, every node of the tree
-    score_, rank_ : the index score and competition rank of every unit
+    score_, rank_ : the index score and competition rank of every unit (NaN: no score)
     scores_ : polars DataFrame, ``unit_id`` + one column per node of the tree
     ranking_ : :class:`~techhubs.index.ranking.Ranking`
     log_ : list of :class:`LogEntry`
@@ -169,7 +169,10 @@ class Composite:
         self.node_scores_ = aggregate_step(self.data_["normalised"], methodology, log)
         self.log_ = log
         self.score_ = self.node_scores_[methodology.root.code]
-        self.rank_ = _means.rank_descending(self.score_)
+        # A unit whose score cannot be computed (no data) is unranked (NaN), as in COINr,
+        # not placed last.
+        self.rank_ = np.where(np.isnan(self.score_), np.nan,
+                              _means.rank_descending(self.score_))
         self.__dict__.pop("_ranking", None)
         return self
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from techhubs.errors import DataError
 from techhubs.index._means import rank_descending
 from techhubs.index.composite import Composite
 
@@ -51,6 +52,13 @@ def explain(composite: Composite, unit: str) -> Explanation:
     m = c.methodology_
     panel = c.panel_
     i = panel.unit_index(unit)
+    if np.isnan(c.score_[i]):
+        missing = [code for k, code in enumerate(m.indicator_codes)
+                   if np.isnan(c.data_["raw"][i, k])]
+        raise DataError(f"{panel.units['name'][i]} has no score, so no rank to explain",
+                        key=panel.unit_ids[i],
+                        hint="its data lacks " + (", ".join(missing) if missing else
+                                                  "values the aggregation needs"))
     rank = int(c.rank_[i])
     score = float(c.score_[i])
     rows = []
@@ -125,6 +133,9 @@ def _gap_to_above(c: Composite, i: int, rank: int) -> dict[str, Any] | None:
     }
 
 
+MAX_FINITE_STEP = 1e300
+
+
 def _extra_to_overtake(c: Composite, i: int, j: int, k: int) -> float | None:
     """Smallest extra raw amount of indicator k alone that lifts unit i above unit j.
 
@@ -154,6 +165,8 @@ def _extra_to_overtake(c: Composite, i: int, j: int, k: int) -> float | None:
     scale = max(abs(np.nanmax(base)), 1.0)
     hi = scale
     for _ in range(12):
+        if abs(base[i]) + hi > MAX_FINITE_STEP:  # beyond this the values themselves overflow
+            return None
         if beats(hi):
             break
         hi *= 4

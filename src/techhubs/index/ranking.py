@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from techhubs import jsonio
 from techhubs.errors import TechhubsError
 from techhubs.methodology import Methodology
-from techhubs.panel import Panel
+from techhubs.panel import Panel, economy_code
 
 if TYPE_CHECKING:  # annotation only: composite imports this module
     from techhubs.index.composite import Composite
@@ -61,7 +61,8 @@ class Ranking:
     def filter_economy(self, economy: str | None) -> Ranking:
         if not economy:
             return self
-        table = self.table.filter(pl.col("economies").list.contains(economy.upper()))
+        code = economy_code(economy)
+        table = self.table.filter(pl.col("economies").list.contains(code))
         return Ranking(table, self.provenance, self.indicators, self.nodes, self.log)
 
     def names(self) -> list[str]:
@@ -124,7 +125,7 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     m = methodology
     codes = m.indicator_codes
     cols: dict[str, Any] = {
-        "rank": rank.astype(np.int64),
+        "rank": pl.Series("rank", rank, dtype=pl.Float64).fill_nan(None).cast(pl.Int64),
         "unit_id": panel.unit_ids,
         "name": panel.units["name"],
         "economies": panel.units["economies"],
@@ -137,11 +138,13 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     for node in inner:
         cols[f"{node}__score"] = node_scores[node]
     table = pl.DataFrame(cols)
+    # missing values are nulls in every output (CSV: empty, JSON: null), never NaN
+    table = table.with_columns(pl.col(pl.Float64).fill_nan(None))
     if panel.reference is not None:
         table = table.join(panel.reference, on="unit_id", how="left")
         if "previous_rank" in table.columns:
             table = table.with_columns((pl.col("previous_rank") - pl.col("rank")).alias("change"))
-    table = table.sort(["rank", "unit_id"])
+    table = table.sort(["rank", "unit_id"], nulls_last=True)
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
                    nodes=tuple(inner), log=log)
 

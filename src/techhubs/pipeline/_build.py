@@ -212,7 +212,8 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     import pyarrow.parquet as pq
 
     meta = pq.read_schema(idx / "ranking.parquet").metadata or {}
-    provenance = json.loads(meta.get(b"techhubs.provenance", b"{}"))
+    provenance = jsonio.relative_paths(json.loads(meta.get(b"techhubs.provenance", b"{}")),
+                                       config.root)
     ranking = Ranking(table=table, provenance=provenance)
     put("ranking.parquet", lambda p: ranking.write(p, "parquet"))
     put("ranking.csv", lambda p: p.write_text(ranking.to_csv(), encoding="utf-8"))
@@ -228,7 +229,8 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
     put("indicators.csv", lambda p: indicators.write_csv(p))
     ingest = json.loads((ctx["ingest"]["dir"] / "ingest.json").read_text())
     ingest["aggregate"] = {k: v for k, v in ctx["aggregate"].items() if k != "dir"}
-    put("ingest_report.json", lambda p: jsonio.write(p, ingest))
+    put("ingest_report.json", lambda p: jsonio.write(p, jsonio.relative_paths(ingest,
+                                                                               config.root)))
     if ctx.get("robustness", {}).get("dir"):
         rdir = ctx["robustness"]["dir"]
         intervals = pl.read_parquet(rdir / "rank_intervals.parquet")
@@ -285,7 +287,7 @@ def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
         manifest["label"] = SYNTHETIC_LABEL
     if comparison is not None:
         manifest["comparison"] = {k: v for k, v in comparison.items() if k != "rows"}
-    return manifest
+    return dict(jsonio.relative_paths(manifest, config.root))
 
 
 def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataFrame,

@@ -31,3 +31,8 @@ def preset_path(name: str) -> Path:
         raise UnknownNameError(f"no methodology preset named {name!r}", key=name,
                                hint=f"presets: {names}; or give a .toml file")
     return path
+
+
+def is_preset_file(path: Path) -> bool:
+    """Whether ``path`` is one of the shipped methodology files."""
+    return path.suffix == ".toml" and path.resolve().parent == _directory().resolve()

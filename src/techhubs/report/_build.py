@@ -75,8 +75,9 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
         })
     hubs = []
     published = build_index(panel) if hub_pages > 0 else None
-    for k, row in enumerate(rows[:hub_pages]):
-        say(f"hub pages ({k + 1}/{min(len(rows), hub_pages)})")
+    scored = [row for row in rows if row.get("rank") is not None]  # no score: no page
+    for k, row in enumerate(scored[:hub_pages]):
+        say(f"hub pages ({k + 1}/{min(len(scored), hub_pages)})")
         e = explain(composite, row["unit_id"])
         components = e.components.to_dicts()
         items = []

@@ -167,12 +167,13 @@ def interval_chart(rows: Sequence[dict[str, Any]], n_units: int) -> Markup:
     for i, r in enumerate(rows):
         y = 8 + i * row_h
         out.append(f'<text x="{left - 8}" y="{y + 4}" font-size="11" text-anchor="end">'
-                   f'{escape(str(r["rank"]))}. {escape(r["name"])}</text>')
+                   f'{escape(str(r["rank"] or "–"))}. {escape(r["name"])}</text>')
         if r.get("rank_p05") is not None:
             x0, x1 = x(r["rank_p05"]), x(r["rank_p95"])
             out.append(f'<rect x="{x0:.1f}" y="{y - 3}" width="{max(x1 - x0, 2):.1f}" '
                        f'height="6" fill="{width_colour(r["width"])}" rx="2"/>')
-        out.append(f'<circle cx="{x(r["rank"]):.1f}" cy="{y}" r="3.5" fill="#1d2733"/>')
+        if r["rank"] is not None:  # a hub without a score has no dot
+            out.append(f'<circle cx="{x(r["rank"]):.1f}" cy="{y}" r="3.5" fill="#1d2733"/>')
     out.append("</svg>")
     return Markup("".join(out))
 

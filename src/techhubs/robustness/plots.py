@@ -43,7 +43,7 @@ def plot_intervals(result: IntervalResult, path: str | Path, fmt: str | None = N
     path, fmt = _target(path, fmt)
     plt = _pyplot()
     table = result.table.sort(["nominal_rank", "unit_id"]).head(top)
-    names = table["name"].to_list()
+    names = [_label(n) for n in table["name"].to_list()]
     y = list(range(len(names)))
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.28 * len(names)))
     lo, hi = table["rank_p05"].to_numpy(), table["rank_p95"].to_numpy()
@@ -69,6 +69,11 @@ def plot_intervals(result: IntervalResult, path: str | Path, fmt: str | None = N
     return path
 
 
+def _label(text: str, width: int = 40) -> str:
+    """A tick label that fits beside the chart (long names are cut with an ellipsis)."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _short(factors: tuple[str, ...]) -> list[str]:
     kinds: list[str] = []
     for f in factors:
@@ -85,7 +90,7 @@ def plot_sobol(result: SensitivityResult, path: str | Path, fmt: str | None = No
     plt = _pyplot()
     summary = result.summary.with_columns(pl.col("ST").fill_null(0.0).alias("_order"))
     summary = summary.sort("_order", descending=True).head(max_factors)
-    names = summary["factor"].to_list()
+    names = [_label(n) for n in summary["factor"].to_list()]
     x = range(len(names))
     width = 0.4
     fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(names) + 2), 4.2))

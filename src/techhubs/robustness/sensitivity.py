@@ -28,6 +28,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from techhubs.errors import TechhubsError
+from techhubs.index import rank_rows
 from techhubs.methodology import Methodology
 from techhubs.robustness._budget import bytes_per_run, check_runs
 from techhubs.robustness.spec import UncertaintySpec
@@ -216,7 +217,7 @@ def sensitivity(source: Any, spec: UncertaintySpec | Mapping[str, Any] | float |
     check_runs(required_runs(d, n), bytes_per_run(d, len(engine.design.nodes),
                                                   composite.panel_.n_units, num_resamples),
                what="Sobol runs")
-    nominal = composite.rank_.astype(np.float64)
+    nominal = rank_rows(composite.score_).astype(np.float64)  # as the runs rank
     holder: dict[str, Any] = {}
 
     def evaluate(U: Array) -> Array:

@@ -600,8 +600,15 @@ def interval_result(composite: Composite, s: UncertaintySpec, engine: Engine, U:
             ranks: NDArray[np.int32], W: Array, runs: int, seed: int | None,
             top: int) -> IntervalResult:
     panel = composite.panel_
-    nominal = composite.rank_.astype(np.int64)
+    # as the runs rank them: a unit without a score is placed last (its rows are then
+    # blanked: it has no rank, and no interval)
+    nominal = rank_rows(composite.score_).astype(np.int64)
     table = interval_table(ranks, nominal, panel.unit_ids, panel.units["name"].to_list(), top)
+    unscored = [u for u, s in zip(panel.unit_ids, composite.score_, strict=True) if np.isnan(s)]
+    if unscored:
+        blank = pl.col("unit_id").is_in(unscored)
+        table = table.with_columns(pl.when(~blank).then(pl.col(c)).alias(c)
+                                   for c in table.columns if c not in ("unit_id", "name"))
     provenance = {**composite.provenance(), "uncertainty": s.to_dict(), "runs": runs,
                   "seed": seed, "factors": engine.design.names}
     return IntervalResult(

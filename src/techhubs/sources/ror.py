@@ -49,6 +49,9 @@ def iter_json_records(path: PathLike) -> Iterator[tuple[int, Any]]:
     malformed JSON, naming the record index.
     """
     head = read_head(path, 1 << 16).lstrip()
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError("the file is UTF-16 text, not UTF-8 JSON", file=path, line=1,
+                        hint="save it as UTF-8 (dumps from ROR and OpenAlex are UTF-8)")
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:].lstrip()
     if not head:

@@ -28,6 +28,7 @@ from techhubs.compare import (
     all_movers,
     check_claims,
     consensus_ranking,
+    editions_of,
     load_facts,
     load_rankings,
     match_unit,
@@ -240,23 +241,30 @@ def consensus_view(method: str = "borda", rankings: tuple[str, ...] | None = Non
 @functools.lru_cache(maxsize=64)
 def movers_view(before: str | None = None, after: str | None = None,
                 edition: str = "gii-2023") -> pl.DataFrame:
-    """Rank changes between two editions of a ranking (both None: every consecutive pair)."""
-    if (before is None) != (after is None):
-        raise TechhubsError("give both editions of the ranking or neither",
-                            key="to" if after is None else "from",
-                            hint="e.g. from=gii-2024&to=gii-2025")
+    """Rank changes between two editions of a ranking. Both None: every consecutive pair;
+    one of them: that list and its neighbour in the series (``to=gii-2025`` compares
+    with gii-2024)."""
     _edition(edition)
-    if before is None or after is None:
+    if before is None and after is None:
         return all_movers(edition=edition)
     summary = {s["ranking"]: s for s in published_rankings(None, edition)[0]}
     for key, name in (("from", before), ("to", after)):
-        if name not in summary:
+        if name is not None and name not in summary:
             raise UnknownNameError(f"no published ranking named {name!r}", key=key,
                                    hint=f"rankings: {', '.join(summary)}")
-        if not summary[name]["ordered"]:
+        if name is not None and not summary[name]["ordered"]:
             raise TechhubsError(f"{name!r} is an unranked list: movers need ranks", key=key,
                                 hint="ranked lists: " + ", ".join(
                                     n for n, s in summary.items() if s["ordered"]))
+    if before is None or after is None:
+        series = editions_of(resolve_rankings(load_rankings(), edition=edition))
+        pair = next((p for p in series if p[0] == before or p[1] == after), None)
+        if pair is None:
+            given, key = (before, "from") if before is not None else (after, "to")
+            raise UnknownNameError(f"{given!r} has no {'later' if key == 'from' else 'earlier'}"
+                                   " edition among the published rankings", key=key,
+                                   hint="pairs: " + ", ".join(f"{a}->{b}" for a, b in series))
+        before, after = pair
     if before == after:
         raise TechhubsError("from and to name the same list", key="to")
     return all_movers(edition=edition, pairs=[(before, after)])

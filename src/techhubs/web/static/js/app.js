@@ -10,7 +10,8 @@ import { drawSliders } from "./sliders.js";
 import { readState, writeState } from "./state.js";
 import { drawTable, visibleRows } from "./table.js";
 
-const NORMALISATIONS = ["minmax", "zscore", "rank", "percentile", "goalposts", "dist2max", "share", "none"];
+// goalposts are no override: they need bounds that only a methodology file declares
+const NORMALISATIONS = ["minmax", "zscore", "rank", "percentile", "dist2max", "share", "none"];
 const AGGREGATIONS = ["arithmetic", "sum", "geometric", "harmonic", "copeland"];
 const INTERVAL_RUNS = 200;
 const UNCERTAINTY = 0.25;
