@@ -31,6 +31,9 @@ GROUPS = {
 
 
 def _signature(obj: object) -> str:
+    rebuild = getattr(obj, "model_rebuild", None)
+    if isinstance(obj, type) and rebuild is not None:
+        rebuild()  # specification models build on first use: their signature needs it
     for evaluate in (True, False):
         try:
             text = str(inspect.signature(obj, eval_str=evaluate))  # type: ignore[arg-type]

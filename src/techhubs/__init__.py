@@ -11,16 +11,17 @@ The Python API mirrors the command line (``docs/api.md`` documents every name)::
     intervals = techhubs.rank_intervals(runs=1000) # techhubs rank --intervals
     result = techhubs.find_clusters(points)        # techhubs clusters
 
-The clustering names (``find_clusters``, ``WeightedDBSCAN``, ``ClusterResult``)
-load their numba kernels on first use (PEP 562 ``__getattr__`` below), so
-``import techhubs`` stays quick for ranking.
+Every name loads its module on first use (PEP 562 ``__getattr__`` below), so
+``import techhubs`` and the command line's ``--help`` stay instant, and a
+command pays only for what it runs (the clustering kernels compile with numba).
 """
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from techhubs._version import __version__
-from techhubs.datasets import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
     DataError,
@@ -29,39 +30,70 @@ from techhubs.errors import (
     TechhubsError,
     UnknownNameError,
 )
-from techhubs.index import Composite, Explanation, Ranking
-from techhubs.methodology import Methodology, load_methodology
-from techhubs.panel import Panel
-from techhubs.robustness import IntervalResult, SensitivityResult, UncertaintySpec
-from techhubs.sources import IngestReport, IngestResult
-from techhubs.workflows import (
-    build,
-    editions,
-    explain,
-    fit,
-    ingest,
-    load_panel,
-    methods,
-    rank,
-    rank_intervals,
-    robustness,
-    sensitivity,
-)
 
 if TYPE_CHECKING:
     from techhubs.clusters import ClusterResult, WeightedDBSCAN, find_clusters
+    from techhubs.datasets import list_editions, load_edition
+    from techhubs.index import Composite, Explanation, Ranking
+    from techhubs.methodology import Methodology, load_methodology
+    from techhubs.panel import Panel
+    from techhubs.robustness import IntervalResult, SensitivityResult, UncertaintySpec
+    from techhubs.sources import IngestReport, IngestResult
+    from techhubs.workflows import (
+        build,
+        editions,
+        explain,
+        fit,
+        ingest,
+        load_panel,
+        methods,
+        rank,
+        rank_intervals,
+        robustness,
+        sensitivity,
+    )
 
-_LAZY = {"ClusterResult": "techhubs.clusters", "WeightedDBSCAN": "techhubs.clusters",
-         "find_clusters": "techhubs.clusters"}
+_LAZY = {
+    **dict.fromkeys(("ClusterResult", "WeightedDBSCAN", "find_clusters"), "techhubs.clusters"),
+    **dict.fromkeys(("list_editions", "load_edition"), "techhubs.datasets"),
+    **dict.fromkeys(("Composite", "Explanation", "Ranking"), "techhubs.index"),
+    **dict.fromkeys(("Methodology", "load_methodology"), "techhubs.methodology"),
+    "Panel": "techhubs.panel",
+    **dict.fromkeys(("IntervalResult", "SensitivityResult", "UncertaintySpec"),
+                    "techhubs.robustness"),
+    **dict.fromkeys(("IngestReport", "IngestResult"), "techhubs.sources"),
+    **dict.fromkeys(("build", "editions", "explain", "fit", "ingest", "load_panel", "methods",
+                     "rank", "rank_intervals", "robustness", "sensitivity"),
+                    "techhubs.workflows"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The clustering names, imported when first asked for."""
+    """The public names, imported when first asked for."""
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'techhubs' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """``techhubs.robustness`` is the function (the ``techhubs robustness`` command), as it
+    always was, although a subpackage has the same name: importing the subpackage later
+    must not rebind the package's name to the module (``from techhubs.robustness import
+    ...`` still reads the subpackage)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

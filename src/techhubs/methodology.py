@@ -236,11 +236,11 @@ class MethodologyDocument(Spec):
     weights_sum: FiniteFloat | None = None
     indicator: Annotated[list[IndicatorEntry], Sequenced, Field(min_length=1)]
     node: Annotated[list[NodeEntry], Sequenced, Field(min_length=1)]
-    denominate: DenominationSpec = DenominationSpec()
-    impute: ImputationSpec = ImputationSpec()
-    treat: TreatmentSpec = TreatmentSpec()
-    normalise: NormalisationSpec = NormalisationSpec()
-    aggregate: AggregationSpec = AggregationSpec()
+    denominate: DenominationSpec = Field(default_factory=DenominationSpec)
+    impute: ImputationSpec = Field(default_factory=ImputationSpec)
+    treat: TreatmentSpec = Field(default_factory=TreatmentSpec)
+    normalise: NormalisationSpec = Field(default_factory=NormalisationSpec)
+    aggregate: AggregationSpec = Field(default_factory=AggregationSpec)
     # Validated by techhubs.robustness when used.
     uncertainty: dict[str, Any] = Field(default_factory=dict)
 
@@ -258,11 +258,11 @@ class Methodology(Spec):
     nodes: Annotated[tuple[Node, ...], Sequenced]
     title: str = ""
     description: str = ""
-    denominate: DenominationSpec = DenominationSpec()
-    impute: ImputationSpec = ImputationSpec()
-    treat: TreatmentSpec = TreatmentSpec()
-    normalise: NormalisationSpec = NormalisationSpec()
-    aggregate: AggregationSpec = AggregationSpec()
+    denominate: DenominationSpec = Field(default_factory=DenominationSpec)
+    impute: ImputationSpec = Field(default_factory=ImputationSpec)
+    treat: TreatmentSpec = Field(default_factory=TreatmentSpec)
+    normalise: NormalisationSpec = Field(default_factory=NormalisationSpec)
+    aggregate: AggregationSpec = Field(default_factory=AggregationSpec)
     weights_sum: FiniteFloat | None = None
     origin: str = "<memory>"  # file or preset name, for messages and provenance
     # The [uncertainty] table, validated by techhubs.robustness when used.

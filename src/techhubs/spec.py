@@ -34,8 +34,10 @@ S = TypeVar("S", bound="Spec")
 class Spec(BaseModel):
     """Base of every specification model (frozen, strict, no unknown keys)."""
 
+    # defer_build: a model's validator is built when it first validates, not at import,
+    # so that a command pays only for the specifications it reads
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False,
-                              validate_default=False)
+                              validate_default=False, defer_build=True)
 
     def replace(self, **changes: Any) -> Self:
         """A validated copy with some fields changed (raises ``ValidationError``)."""

@@ -54,13 +54,12 @@ def test_every_cached_file_flipped_is_detected_named_and_rebuilt(project: Path) 
     files = [e.path / f for e in cache.entries() for f in
              (p.name for p in e.path.iterdir() if p.is_file() and p.name != STAGE_FILE)]
     assert len(files) >= 5
-    order = list(STAGE_NAMES)
+    order = [*STAGE_NAMES, "outputs"] if "outputs" not in STAGE_NAMES else list(STAGE_NAMES)
     for victim in files:
         _flip(victim)
         stage = victim.parent.parent.name
-        # --from indicators re-reads the stages before it; a later stage's entry is
-        # read by a plain rebuild (a forced stage is recomputed, not read)
-        start = "indicators" if order.index(stage) < order.index("indicators") else None
+        # a cached file is hashed when something reads it: force the stage after it
+        start = order[order.index(stage) + 1]
         events: list[tuple[str, str, dict]] = []
         result = build(load_config(project), from_stage=start, on_event=(
             lambda e, s, i, seen=events: seen.append((e, s, i))))
@@ -68,6 +67,20 @@ def test_every_cached_file_flipped_is_detected_named_and_rebuilt(project: Path) 
         assert (victim.parent.parent.name, victim.name) in corrupt, victim
         assert victim.parent.parent.name in result.ran  # the stage was rebuilt, not trusted
         assert _results(project) == clean  # the published ranking equals a clean build's
+
+
+def test_a_rebuild_that_reads_nothing_hashes_nothing_but_still_catches_a_flip(
+        project: Path) -> None:
+    build(load_config(project))
+    cache = StageCache(load_config(project).cache)
+    victim = next(e.path for e in cache.entries() if e.stage == "clusters")
+    _flip(next(p for p in victim.iterdir() if p.suffix == ".parquet"))
+    quiet = build(load_config(project))  # nothing to compute: the entry is not read
+    assert all(r.status in ("cached", "skipped") for r in quiet.stages)
+    events: list[tuple[str, str]] = []
+    again = build(load_config(project), from_stage="indicators",
+                  on_event=lambda e, s, i: events.append((e, s)))
+    assert ("corrupt", "clusters") in events and "clusters" in again.ran
 
 
 def test_a_flipped_results_file_is_rewritten(project: Path) -> None:

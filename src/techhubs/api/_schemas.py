@@ -33,6 +33,8 @@ class ErrorBody(BaseModel):
 
 
 class IntervalRequest(Spec):
+    model_config = ConfigDict(defer_build=False)  # FastAPI builds request models now
+
     runs: WholeNumber = Field(200, ge=10,
                               description="Monte Carlo runs (capped by the server limit)")
     weight_uncertainty: HalfWidth = Field(
@@ -44,6 +46,8 @@ class IntervalRequest(Spec):
 
 class RerankRequest(Spec):
     """A what-if ranking: other weights and/or methods, optionally with rank intervals."""
+
+    model_config = ConfigDict(defer_build=False)  # FastAPI builds request models now
 
     edition: str | None = Field(None, max_length=100,
                                 description="an edition or results name (GET /api/editions)")

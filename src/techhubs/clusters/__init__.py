@@ -2,10 +2,13 @@
 
 ``find_clusters`` runs the whole pipeline (validate, round, exact weighted
 DBSCAN on the sphere per source, multi-source merge, GeoNames naming);
-``WeightedDBSCAN`` is the clustering estimator on its own.
+``WeightedDBSCAN`` is the clustering estimator on its own. Both load their numba
+kernels on first use.
 """
 
-from techhubs.clusters.detect import ClusterResult, WeightedDBSCAN, find_clusters
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from techhubs.clusters.merge import merge_source_clusters
 from techhubs.clusters.naming import name_clusters
 from techhubs.clusters.params import (
@@ -15,6 +18,23 @@ from techhubs.clusters.params import (
     ClusterParams,
 )
 from techhubs.geo.text import EN_DASH
+
+if TYPE_CHECKING:
+    from techhubs.clusters.detect import ClusterResult, WeightedDBSCAN, find_clusters
+
+# The clustering kernels compile with numba, whose import alone takes longer than the
+# rest of a ranking: their names load on first use (PEP 562), so that importing the
+# pipeline or the package stays quick.
+_LAZY = {"ClusterResult", "WeightedDBSCAN", "find_clusters"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module("techhubs.clusters.detect"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'techhubs.clusters' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_EPS_KM",

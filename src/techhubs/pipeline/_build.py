@@ -111,17 +111,35 @@ def build(
         cache.clean_partial()
         inputs = cache.input_hashes(_input_files(config))
         upstream = sha256_text(canonical(inputs))
+        # Cached entries are hashed only when something is about to read them: a rebuild
+        # that computes nothing reads (and hashes) nothing but the results folder.
+        unread: list[tuple[Stage, str]] = []  # (stage, upstream key) loaded, not yet hashed
+
+        def before_reading() -> None:
+            for stage, stage_upstream in unread:
+                i = next(k for k, r in enumerate(runs) if r.name == stage.name)
+                problem = cache.verify_entry(stage.name, runs[i].key)
+                if problem is not None:
+                    emit("corrupt", stage.name, {"file": problem.file, "reason": problem.reason,
+                                                 "message": problem.describe()})
+                    cache.discard(stage.name, runs[i].key)
+                    runs[i] = _run_stage(stage, config, cache, stage_upstream, ctx, True, emit,
+                                         before_reading=lambda: None)
+            unread.clear()
+
         for stage in STAGES:
             force = force or stage.name == from_stage
-            run = _run_stage(stage, config, cache, upstream, ctx, force, emit)
+            run = _run_stage(stage, config, cache, upstream, ctx, force, emit, before_reading)
             runs.append(run)
+            if run.status == "cached":
+                unread.append((stage, upstream))
             upstream = run.key
             if stage.name == "ingest" and ctx["ingest"].get("synthetic") and not config.synthetic:
                 # inputs written by `techhubs simulate` label everything built from them
                 config = replace(config, synthetic=True)
         force = force or from_stage == "outputs"
         out_run, manifest = _outputs(config, cache, runs, inputs, ctx, upstream, force, emit,
-                                     started)
+                                     started, before_reading)
         runs.append(out_run)
     # the manifest describes the run that wrote the results; add what this run did
     manifest = {**manifest, "this_run": [{"name": r.name, "status": r.status,
@@ -132,7 +150,8 @@ def build(
 
 
 def _run_stage(stage: Stage, config: BuildConfig, cache: StageCache, upstream: str,
-               ctx: dict[str, Any], force: bool, emit: Event) -> StageRun:
+               ctx: dict[str, Any], force: bool, emit: Event,
+               before_reading: Callable[[], None]) -> StageRun:
     params = stage.params(config)
     code = code_version(stage.modules)
     key = sha256_text(stage.name, code, canonical(params), upstream)[:32]
@@ -142,7 +161,7 @@ def _run_stage(stage: Stage, config: BuildConfig, cache: StageCache, upstream: s
         emit("skipped", stage.name, {"reason": reason})
         return StageRun(stage.name, "skipped", key, 0.0, reason=reason)
     t0 = time.time()
-    record = None if force else cache.load(stage.name, key)
+    record = None if force else cache.load(stage.name, key, verify=False)
     for problem in cache.problems:
         emit("corrupt", stage.name, {"file": problem.file, "reason": problem.reason,
                                      "message": problem.describe()})
@@ -151,6 +170,7 @@ def _run_stage(stage: Stage, config: BuildConfig, cache: StageCache, upstream: s
         ctx[stage.name] = {**record.get("summary", {}), "dir": cache.path(stage.name, key)}
         emit("cached", stage.name, {"key": key})
         return StageRun(stage.name, "cached", key, time.time() - t0, summary=record["summary"])
+    before_reading()  # the cached stages this one reads are hashed (and rebuilt if corrupt)
     emit("start", stage.name, {"key": key, "description": stage.description})
 
     def progress(step: str, done: int, total: int) -> None:
@@ -177,13 +197,27 @@ def _results_intact(results: Path, key: str) -> bool:
         return False
     if manifest.get("outputs_key") != key:
         return False
-    return all(check_file(results / name, entry) is None
+    return all(_unchanged(results / name, entry)
                for name, entry in manifest.get("files", {}).items())
+
+
+def _unchanged(path: Path, entry: Any) -> bool:
+    """A results file is as written when its size and modification time are the ones
+    recorded, or, when the time differs (copied, touched, edited), when its SHA-256 is."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if isinstance(entry, dict) and entry.get("size") == st.st_size \
+            and entry.get("mtime_ns") == st.st_mtime_ns:
+        return True
+    return check_file(path, entry) is None
 
 
 def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
              inputs: dict[str, str], ctx: dict[str, Any], upstream: str, force: bool,
-             emit: Event, started: float) -> tuple[StageRun, dict[str, Any]]:
+             emit: Event, started: float, before_reading: Callable[[], None]
+             ) -> tuple[StageRun, dict[str, Any]]:
     code = code_version(("pipeline",))
     key = sha256_text("outputs", code, str(config.results.resolve()), upstream)[:32]
     results = config.results
@@ -192,6 +226,7 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         manifest = json.loads((results / MANIFEST).read_text())
         emit("cached", "outputs", {"key": key})
         return StageRun("outputs", "cached", key, time.time() - t0), manifest
+    before_reading()
     emit("start", "outputs", {"key": key, "description": "write the results folder"})
     results.mkdir(parents=True, exist_ok=True)
     # A results folder without a manifest is never trusted: remove it first, write it last.
@@ -204,7 +239,8 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         tmp.replace(results / name)
-        files[name] = file_entry(results / name)
+        files[name] = {**file_entry(results / name),
+                       "mtime_ns": (results / name).stat().st_mtime_ns}
 
 
     idx = ctx["index"]["dir"]

@@ -17,9 +17,9 @@ from typing import Any
 
 import polars as pl
 
+from techhubs import clusters as clustering
 from techhubs import jsonio
 from techhubs.aggregate import round_expr_sql
-from techhubs.clusters import find_clusters
 from techhubs.datasets.simulate import SYNTHETIC_LABEL
 from techhubs.errors import DataError
 from techhubs.index.composite import Composite
@@ -305,7 +305,7 @@ def _find_clusters(config: BuildConfig, per_location: pl.DataFrame, progress: An
                    **overrides: Any) -> Any:
     cl = config.clustering
     min_weight = dict(cl.min_weight) if isinstance(cl.min_weight, Mapping) else cl.min_weight
-    return find_clusters(
+    return clustering.find_clusters(
         per_location.select("latitude", "longitude", "weight", "source"),
         eps_km=overrides.get("eps_km", cl.eps_km),
         min_weight=overrides.get("min_weight", min_weight), precision=None,

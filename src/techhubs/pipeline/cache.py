@@ -121,12 +121,15 @@ class StageCache:
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key
 
-    def load(self, stage: str, key: str) -> dict[str, Any] | None:
+    def load(self, stage: str, key: str, *, verify: bool = True) -> dict[str, Any] | None:
         """The stage record when a complete, intact output exists; otherwise None.
 
         Every file is checked against the size and SHA-256 recorded when it was
         written; a file that does not match is reported in :attr:`problems` (by
-        stage and name) and the stage is rebuilt, never trusted.
+        stage and name) and the stage is rebuilt, never trusted. With
+        ``verify=False`` only presence and sizes are checked now: the caller
+        must :meth:`verify_entry` the entry before it reads a file of it (a rebuild
+        that reads nothing then hashes nothing).
         """
         folder = self.path(stage, key)
         record_path = folder / STAGE_FILE
@@ -138,11 +141,32 @@ class StageCache:
             self.problems.append(Problem(stage, STAGE_FILE, "unreadable stage record"))
             return None
         for name, entry in record.get("files", {}).items():
-            why = check_file(folder / name, entry)
+            why = check_file(folder / name, entry, content=verify)
             if why is not None:
                 self.problems.append(Problem(stage, name, why))
                 return None
         return record
+
+    def verify_entry(self, stage: str, key: str) -> Problem | None:
+        """Hash every file of a loaded entry; the first that does not match (else None)."""
+        folder = self.path(stage, key)
+        try:
+            record = json.loads((folder / STAGE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return Problem(stage, STAGE_FILE, "unreadable stage record")
+        for name, entry in record.get("files", {}).items():
+            why = check_file(folder / name, entry)
+            if why is not None:
+                return Problem(stage, name, why)
+        return None
+
+    def discard(self, stage: str, key: str) -> None:
+        """Remove an entry found corrupt, so that the next build recomputes it."""
+        folder = self.path(stage, key)
+        if folder.exists():
+            trash = folder.with_name(f"{key}.old-{os.getpid()}-corrupt")
+            folder.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
 
     @contextlib.contextmanager
     def writing(self, stage: str, key: str, meta: Mapping[str, Any]) -> Iterator[Path]:
@@ -317,14 +341,15 @@ def file_entry(path: Path) -> dict[str, Any]:
     return {"size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
-def check_file(path: Path, entry: Any) -> str | None:
-    """Why ``path`` does not match its recorded ``entry`` (None when it does)."""
+def check_file(path: Path, entry: Any, *, content: bool = True) -> str | None:
+    """Why ``path`` does not match its recorded ``entry`` (None when it does); with
+    ``content=False`` only presence and size."""
     if not isinstance(entry, Mapping) or "sha256" not in entry:
         return "has no recorded hash (written by an older techhubs)"
     if not path.exists():
         return "is missing"
     if path.stat().st_size != entry.get("size"):
         return f"has {path.stat().st_size} bytes, not the {entry.get('size')} recorded"
-    if file_sha256(path) != entry["sha256"]:
+    if content and file_sha256(path) != entry["sha256"]:
         return "is corrupt (its SHA-256 differs from the one recorded)"
     return None

@@ -152,7 +152,7 @@ class ProjectDocument(Spec):
     project: ProjectSection = ProjectSection()
     inputs: Annotated[list[InputEntry], Sequenced, Field(min_length=1)]
     periods: PeriodsSection = PeriodsSection()
-    clustering: ClusterParams = ClusterParams()
+    clustering: ClusterParams = Field(default_factory=ClusterParams)
     indicators: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     methodology: MethodologySection = MethodologySection()
     robustness: RobustnessSection | None = None
