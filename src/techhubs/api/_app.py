@@ -270,7 +270,6 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     limits = limits or Limits()
     sources: list[Source] = []
     if synthetic is not None:
-
         sources.append(synthetic_source(*synthetic))
     if editions:
         sources += edition_sources()

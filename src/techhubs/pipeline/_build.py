@@ -273,7 +273,6 @@ def _outputs(config: BuildConfig, cache: StageCache, runs: list[StageRun],
         put("rank_intervals.csv", lambda p: intervals.write_csv(p))
     comparison_summary = None
     if config.compare_edition:
-
         comparison, comparison_summary = compare_with_edition(table, clusters,
                                                               config.compare_edition)
         put("comparison.csv", lambda p: comparison.write_csv(p))
@@ -318,7 +317,6 @@ def _manifest(config: BuildConfig, runs: list[StageRun], inputs: dict[str, str],
         "seconds": round(time.time() - started, 3),
     }
     if config.synthetic:
-
         manifest["synthetic"] = True
         manifest["label"] = SYNTHETIC_LABEL
     if comparison is not None:
@@ -370,6 +368,5 @@ def _geojson(clusters: pl.DataFrame, assignment: pl.DataFrame, ranking: pl.DataF
     out: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                            "properties": {"project": config.name, "synthetic": config.synthetic}}
     if config.synthetic:
-
         out["properties"]["label"] = SYNTHETIC_LABEL
     return out

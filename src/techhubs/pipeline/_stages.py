@@ -363,7 +363,6 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
                   "clustering": config.clustering.to_dict(),
                   "synthetic": config.synthetic}
     if config.synthetic:
-
         provenance["label"] = SYNTHETIC_LABEL
     panel = cluster_panel(clusters, world, config.indicators, period=_period_text(config),
                           provenance=provenance)

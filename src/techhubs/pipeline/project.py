@@ -267,7 +267,6 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
         robustness = _robustness({**doc.robustness.model_dump(),
                                   **(doc.robustness.model_extra or {})}, doc.clustering, file)
     if doc.compare.edition is not None:
-
         edition_info(doc.compare.edition)  # raises UnknownNameError with the list of editions
     indicators = {**DEFAULT_INDICATORS, **doc.indicators}
     name = doc.project.name or (file.stem if file else "project")

@@ -75,7 +75,6 @@ def _iter_array(path: PathLike) -> Iterator[tuple[int, Any]]:
     index = 0
     started = False
     with open_binary(path) as raw:
-
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         eof = False
         while True:
