@@ -209,38 +209,42 @@ class Guard:
     allowed gets 400, so that a web page on another name (DNS rebinding) cannot
     read a local server."""
 
+    _EXTRA = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+
     def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
         self.app = app
         self.any_host = "*" in allowed_hosts
         self.allowed = {host_name(h) for h in allowed_hosts}
+        self.allowed_raw = {h.encode("latin-1") for h in self.allowed}
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        if self.any_host:
+            return True
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                # the common case, a bare allowed name, without decoding
+                return value in self.allowed_raw or \
+                    host_name(value.decode("latin-1")) in self.allowed
+        return True  # HTTP/1.0 without Host: no browser sends that
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", ()))
-        host = headers.get(b"host")
-        if not self.any_host and host is not None \
-                and host_name(host.decode("latin-1")) not in self.allowed:
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *self._EXTRA]
+            await send(message)
+
+        if not self._host_allowed(scope):
             response = error_response(
                 400, "BadHost", "this server does not answer to that host name",
                 key="Host", hint="open the dashboard on a name the server allows "
                 f"({', '.join(sorted(self.allowed))}), or start it with --allowed-host NAME")
-            await response(scope, receive, self._secured(send))
+            await response(scope, receive, secured)
             return
-        await self.app(scope, receive, self._secured(send))
-
-    @staticmethod
-    def _secured(send: Send) -> Send:
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
-                         if k.encode() not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        return wrapped
+        await self.app(scope, receive, secured)
 
 
 def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = None, *,
@@ -316,7 +320,8 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         return FileResponse(static / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for router in (_catalogue.router, _rankings.build_router(limits), _units.router,
+    # the busiest routes first: routes are matched in order
+    for router in (_rankings.build_router(limits), _units.router, _catalogue.router,
                    _geo.router, _published.router):
         app.include_router(router)
     return app

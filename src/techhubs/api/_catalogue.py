@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from techhubs._version import __version__
-from techhubs.api._deps import EditionQ, FormatQ, LimitsDep, StoreDep, filename, responses
+from techhubs.api._deps import EditionQ, FormatQ, filename, limits_of, responses, store_of
 from techhubs.api._export import json_response, rows_table, table_response
 from techhubs.api._schemas import EditionList, MethodDetail, MethodList, Status
 from techhubs.errors import TechhubsError, UnknownNameError
@@ -20,7 +20,9 @@ router = APIRouter(tags=["catalogue"])
 
 @router.get("/api/status", responses={200: {"model": Status}},
             summary="Version, default edition and limits of this server")
-async def get_status(store: StoreDep, limits: LimitsDep) -> Response:
+async def get_status(request: Request) -> Response:
+    store = store_of(request)
+    limits = limits_of(request)
     return json_response({
         "version": __version__, "default_edition": store.default_source,
         "limits": {"max_body_bytes": limits.max_body_bytes, "max_runs": limits.max_runs},
@@ -29,7 +31,8 @@ async def get_status(store: StoreDep, limits: LimitsDep) -> Response:
 
 @router.get("/api/editions", responses=responses(EditionList),
             summary="Bundled editions and build results served")
-def get_editions(store: StoreDep, format: FormatQ = "json") -> Response:
+def get_editions(request: Request, format: FormatQ = "json") -> Response:
+    store = store_of(request)
     rows = [s.to_dict() for s in store.sources.values()]
     if format == "json":
         return json_response({"editions": rows})
@@ -40,8 +43,9 @@ def get_editions(store: StoreDep, format: FormatQ = "json") -> Response:
 
 @router.get("/api/methods", responses=responses(MethodList),
             summary="Ranking methods (methodology presets)")
-def get_methods(store: StoreDep, edition: EditionQ = None, format: FormatQ = "json"
+def get_methods(request: Request, edition: EditionQ = None, format: FormatQ = "json"
                 ) -> Response:
+    store = store_of(request)
     source = store.source(edition) if edition else None
     rows = []
     for name in store.method_names(source):
@@ -63,8 +67,9 @@ def get_methods(store: StoreDep, edition: EditionQ = None, format: FormatQ = "js
 
 @router.get("/api/methods/{name}", responses=responses(MethodDetail),
             summary="A method's indicator tree, weights and steps")
-def get_method(name: str, store: StoreDep, edition: EditionQ = None,
+def get_method(name: str, request: Request, edition: EditionQ = None,
                format: FormatQ = "json") -> Response:
+    store = store_of(request)
     source = store.source(edition) if edition else None
     m = store.methodology(name, source)
     applicable: bool | None = None

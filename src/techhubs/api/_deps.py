@@ -1,8 +1,8 @@
 """What every router shares: the store and limits as dependencies, query types, helpers.
 
-A route asks for the app's :class:`~techhubs.views.store.Store` with a
-``store: StoreDep`` parameter and for the request limits with ``limits:
-LimitsDep``; both are set on ``app.state`` by :func:`techhubs.api.create_app`.
+A route takes ``request: Request`` and reads the app's
+:class:`~techhubs.views.store.Store` with :func:`store_of` and the request limits with
+:func:`limits_of`; both are set on ``app.state`` by :func:`techhubs.api.create_app`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 
 from techhubs.api._schemas import ErrorBody, Format
 from techhubs.errors import TechhubsError
@@ -30,18 +30,17 @@ class Limits:
     cache_size: int = 32
 
 
-def get_store(request: Request) -> Store:
+def store_of(request: Request) -> Store:
+    """The app's store (a route takes ``request: Request``: FastAPI passes it without
+    solving a dependency, which costs more than the lookup on every request)."""
     store: Store = request.app.state.store
     return store
 
 
-def get_limits(request: Request) -> Limits:
+def limits_of(request: Request) -> Limits:
+    """The app's request limits."""
     limits: Limits = request.app.state.limits
     return limits
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 EditionQ = Annotated[str | None, Query(max_length=100, description="edition or results name")]
 MethodQ = Annotated[str | None, Query(max_length=100, description="method name")]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from techhubs.api._deps import (
     EditionQ,
     FormatQ,
-    LimitsDep,
     MethodQ,
-    StoreDep,
     filename,
     int_or_none,
+    limits_of,
     responses,
+    store_of,
 )
 from techhubs.api._export import json_response, rows_table, table_response
 from techhubs.api._schemas import AssignmentResponse, FeatureCollection
@@ -26,10 +26,11 @@ router = APIRouter(tags=["geo"])
 
 @router.get("/api/clusters.geojson", responses=responses(FeatureCollection),
          summary="Hubs as GeoJSON (points, or a build's cluster geometries)")
-def get_clusters(store: StoreDep, edition: EditionQ = None,
+def get_clusters(request: Request, edition: EditionQ = None,
                  results: Annotated[str | None, Query(max_length=100,
                                                       description="results name")] = None,
                  method: MethodQ = None, format: FormatQ = "json") -> Response:
+    store = store_of(request)
     # names first (an unknown one is 404), then whether the two agree
     named = store.source(edition) if edition else None
     source = store.source(results) if results else named or store.source(None)
@@ -81,10 +82,12 @@ def get_clusters(store: StoreDep, edition: EditionQ = None,
 
 @router.get("/api/assignment", responses=responses(AssignmentResponse),
          summary="Point-to-cluster assignment of a build (paged)")
-def get_assignment(store: StoreDep, limits: LimitsDep, edition: EditionQ = None,
+def get_assignment(request: Request, edition: EditionQ = None,
                    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
                    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
                    format: FormatQ = "json") -> Response:
+    store = store_of(request)
+    limits = limits_of(request)
     source = store.source(edition)
     if source.assignment is None:
         raise UnknownNameError(f"{source.name!r} has no point assignment",

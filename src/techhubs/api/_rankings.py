@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -16,12 +16,12 @@ from techhubs.api._deps import (
     FormatQ,
     Limits,
     MethodQ,
-    StoreDep,
     WeightsQ,
     economy_code,
     filename,
     parse_weights,
     responses,
+    store_of,
     weights_text,
 )
 from techhubs.api._export import json_table_response, table_response
@@ -91,7 +91,7 @@ def build_router(limits: Limits) -> APIRouter:
     @router.get("/api/rankings", responses=responses(RankingResponse),
                 summary="A ranking, filtered by economy and top N; a permalink to any what-if")
     async def get_rankings(
-        store: StoreDep,
+        request: Request,
         edition: EditionQ = None,
         method: MethodQ = None,
         economy: EconomyQ = None,
@@ -101,6 +101,7 @@ def build_router(limits: Limits) -> APIRouter:
         aggregation: Annotated[Aggregation | None, Query()] = None,
         format: FormatQ = "json",
     ) -> Response:
+        store = store_of(request)
         key = (edition or store.default_source, method, economy_code(economy), top,
                weights_text(parse_weights(weights)), normalisation or None,
                aggregation or None, format)
@@ -111,7 +112,8 @@ def build_router(limits: Limits) -> APIRouter:
         response = await run_in_threadpool(_ranking_payload, store, *key)
         return store.memo["rankings"].put(key, response)
 
-    def post_rerank(body: Any, store: StoreDep, format: FormatQ = "json") -> Response:
+    def post_rerank(body: Any, request: Request, format: FormatQ = "json") -> Response:
+        store = store_of(request)
         fitted = store.fitted(body.edition, body.method)
         result = what_if(fitted, body.weights, body.normalisation, body.aggregation)
         panel = fitted.panel

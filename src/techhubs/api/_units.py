@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response
 
@@ -13,11 +13,11 @@ from techhubs.api._deps import (
     EditionQ,
     FormatQ,
     MethodQ,
-    StoreDep,
     WeightsQ,
     filename,
     parse_weights,
     responses,
+    store_of,
     weights_text,
 )
 from techhubs.api._export import clean, json_response, rows_table, table_response
@@ -68,10 +68,11 @@ def profile(store: Store, edition: str | None, method: str | None, unit: str,
 
 @router.get("/api/units/{unit_id}", responses=responses(UnitProfile),
             summary="A hub's profile: decomposition, strengths, members, published ranks")
-def get_unit(unit_id: Annotated[str, PathParam(max_length=200)], store: StoreDep,
+def get_unit(unit_id: Annotated[str, PathParam(max_length=200)], request: Request,
              edition: EditionQ = None, method: MethodQ = None, weights: WeightsQ = None,
              normalisation: NormalisationQ = None, aggregation: AggregationQ = None,
              format: FormatQ = "json") -> Response:
+    store = store_of(request)
     data = profile(store, edition, method, unit_id, weights, normalisation, aggregation)
     if format != "json":
         return table_response(rows_table(data["components"]), format,
@@ -83,9 +84,10 @@ def get_unit(unit_id: Annotated[str, PathParam(max_length=200)], store: StoreDep
             summary="Two hubs side by side")
 def get_compare(a: Annotated[str, Query(min_length=1, max_length=200)],
                 b: Annotated[str, Query(min_length=1, max_length=200)],
-                store: StoreDep, edition: EditionQ = None, method: MethodQ = None,
+                request: Request, edition: EditionQ = None, method: MethodQ = None,
                 weights: WeightsQ = None, normalisation: NormalisationQ = None,
                 aggregation: AggregationQ = None, format: FormatQ = "json") -> Response:
+    store = store_of(request)
     what = (weights, normalisation, aggregation)
     pa = profile(store, edition, method, a, *what)
     pb = profile(store, edition, method, b, *what)
