@@ -19,7 +19,13 @@ from typing import Any
 
 import polars as pl
 
-from techhubs.datasets.editions import edition_info, list_editions, load_edition
+from techhubs.datasets.editions import (
+    edition_info,
+    list_editions,
+    load_edition,
+    newest_published,
+    published_figures,
+)
 from techhubs.errors import TechhubsError
 from techhubs.index.coinr import is_imeta, methodology_from_imeta, panel_from_idata
 from techhubs.index.composite import Composite
@@ -139,6 +145,8 @@ def fit(edition: str | None = None, data: Source = None, method: Method = None,
     >>> int(coin.rebuild(weights={"scientific_publications": 0}).rank_.max())
     34
     """
+    if data is None:
+        _check_recomputable(edition or DEFAULT_EDITION)
     if method is None:
         method = default_method(edition, data)
     methodology = method if isinstance(method, Methodology) else _load_method(method)
@@ -185,7 +193,66 @@ def rank(edition: str | None = None, data: Source = None, method: Method = None,
     >>> techhubs.rank(economy="DE").names()
     ['Munich', 'Cologne', 'Stuttgart']
     """
+    if data is None and method is None and denominate is None and edition \
+            and not edition_info(edition).recomputable:
+        return published_ranking(edition).filter_economy(economy).top(top)
     return fit(edition, data, method, denominate).ranking_.filter_economy(economy).top(top)
+
+
+def newest_published_line() -> str:
+    """One line naming the newest published GII cluster ranking, its top 3 and how to
+    show it (printed under the default ranking, which is the newest recomputable one)."""
+    info = newest_published()
+    top = published_ranking(info.name).table.head(3)
+    names = ", ".join(f"{r} {n}" for r, n in zip(top["rank"], top["name"], strict=True))
+    return (f"Newest published ranking: {info.title.split(':')[0]} ({info.publisher}) — "
+            f"{names}; show it with `techhubs rank -e {info.name}`")
+
+
+def _check_recomputable(edition: str) -> None:
+    info = edition_info(edition)
+    if info.recomputable:
+        return
+    figures = published_figures(edition)
+    recomputable = [e.name for e in list_editions() if e.recomputable]
+    raise TechhubsError(
+        f"{edition} publishes ranks, not the figures a method needs: missing "
+        f"{'; '.join(figures['missing'])}; published: {'; '.join(figures['published'])}",
+        key="--edition",
+        hint=f"rank it as published with `techhubs rank -e {edition}`; recompute, explain "
+        f"or test {', '.join(recomputable)}, or your own records (`techhubs build`)")
+
+
+def published_ranking(edition: str) -> Ranking:
+    """A published-ranks edition as a :class:`Ranking`: ranked by the published rank, with
+    the figures it publishes (empty where not), and notes saying which are missing.
+
+    Examples
+    --------
+    >>> import techhubs
+    >>> techhubs.rank(edition="gii-2025").names()[:3]
+    ['Shenzhen–Hong Kong–Guangzhou', 'Tokyo–Yokohama', 'San Jose–San Francisco']
+    """
+    panel = load_edition(edition)
+    figures = published_figures(edition)
+    codes = panel.indicator_codes
+    ref = panel.reference if panel.reference is not None else pl.DataFrame()
+    table = (panel.units.select("unit_id", "name", "economies")
+             .join(panel.values, on="unit_id", how="left")
+             .join(ref, on="unit_id", how="left")
+             .with_columns(pl.col("published_rank").alias("rank"),
+                           pl.lit(None, pl.Float64).alias("score"))
+             .select("rank", "unit_id", "name", "economies", "score", *codes,
+                     "published_rank", "published_note")
+             .sort("rank", "unit_id"))
+    provenance = {**panel.provenance, "methodology": "published ranks",
+                  "figures": figures, "techhubs": panel.provenance.get("techhubs")}
+    notes = (f"published: {'; '.join(figures['published'])}",
+             f"not published (marked –): {'; '.join(figures['missing'])}; no score: the "
+             "ranks are WIPO's, not recomputed")
+    labels = {c: str(panel.indicator_meta(c).get("name") or c) for c in codes}
+    return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
+                   labels=labels, notes=notes)
 
 
 def explain(unit: str, edition: str | None = None, data: Source = None,

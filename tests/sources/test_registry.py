@@ -21,7 +21,7 @@ def test_every_format_has_a_reader_class_named_like_it() -> None:
 
 
 def test_the_cli_and_the_project_file_offer_the_registry() -> None:
-    ingest = cli.commands["ingest"]
+    ingest = cli.get_command(None, "ingest")  # type: ignore[arg-type]
     source = next(p for p in ingest.params if p.name == "source")
     assert tuple(source.type.choices) == registry.reader_names()  # type: ignore[attr-defined]
     assert set(FORMATS) == {"points", *registry.reader_names(), *registry.ALIASES}

@@ -193,8 +193,9 @@ def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
 @edition_option
 @format_option
 def movers(pair: tuple[str, ...], rankings_file: Path | None, edition: str, fmt: str) -> None:
-    """Rank changes between editions of one ranking (e.g. `techhubs movers gii-2024 gii-2025`).
+    """Rank changes between editions of one ranking (e.g. gii-2024 -> gii-2025).
 
+    `techhubs movers gii-2024 gii-2025` compares two lists.
     With no PAIR, every pair of consecutive editions by the same publisher.
     When the earlier list is partial and lacks a hub, the earlier rank comes
     from the later list's note ("up from 21st") and the source says so.

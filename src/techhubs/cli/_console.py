@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any
 
 from rich.console import Console
 
+PIPED_WIDTH = 200
+"""Width of tables written to a pipe or a file when ``COLUMNS`` is not set."""
+
 
 def console(stderr: bool = False) -> Console:
-    """A console for tables; piped output (files, `| less`, tests) is wide so rows never wrap."""
+    """A console for tables: ``COLUMNS`` when set, else the terminal's width, else (a pipe,
+    a file) :data:`PIPED_WIDTH`."""
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 200
+    columns = os.environ.get("COLUMNS", "")
+    width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+    if width is None and not stream.isatty():
+        width = PIPED_WIDTH
     return Console(highlight=False, soft_wrap=False, width=width, stderr=stderr)
 
 
@@ -24,6 +32,8 @@ def fmt_number(value: Any, digits: int = 2) -> str:
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:.{digits}f}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
+        return f"{value:,}"
     return str(value)
 
 

@@ -11,46 +11,10 @@ from rich import box
 from rich.table import Table
 
 from techhubs import workflows
-from techhubs.cli._console import console, fmt_number, rank_span
+from techhubs.cli._console import console, fmt_number
+from techhubs.cli._tables import fit_table
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import FORMATS, Ranking
-
-
-def ranking_table(ranking: Ranking, title: str | None = None) -> Table:
-    t = ranking.table
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
-    table.add_column("rank", justify="right", no_wrap=True)
-    table.add_column("name", no_wrap=True)
-    table.add_column("economies", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    method = ranking.provenance.get("steps", {}).get("normalise", {}).get("method", "")
-    for code in ranking.indicators:
-        table.add_column(code.replace("_", " "), justify="right", no_wrap=True)
-        table.add_column("share %" if method == "share" else "norm", justify="right",
-                         no_wrap=True)
-    has_prev = "previous_rank" in t.columns
-    if has_prev:
-        table.add_column("prev", justify="right", no_wrap=True)
-        table.add_column("change", justify="right", no_wrap=True)
-    p_top = next((c for c in t.columns if c.startswith("p_top")), None)
-    if p_top is not None:
-        table.add_column("5-95% rank", justify="right", no_wrap=True)
-        table.add_column(f"P(top {p_top[5:]})", justify="right", no_wrap=True)
-    for row in t.iter_rows(named=True):
-        cells = [fmt_number(row["rank"]), row["name"], "/".join(row["economies"] or []),
-                 fmt_number(row["score"])]
-        for code in ranking.indicators:
-            cells += [fmt_number(row[code]), fmt_number(row[f"{code}__norm"])]
-        if has_prev:
-            change = row.get("change")
-            arrow = ("–" if change is None else
-                     f"[green]▲{change}[/]" if change > 0 else
-                     f"[red]▼{-change}[/]" if change < 0 else "=")
-            cells += [fmt_number(row["previous_rank"]), arrow]
-        if p_top is not None:
-            cells += [rank_span(row["rank_p05"], row["rank_p95"]), f"{row[p_top]:.0%}"]
-        table.add_row(*cells)
-    return table
 
 
 def source_line(ranking: Ranking) -> str:
@@ -59,15 +23,27 @@ def source_line(ranking: Ranking) -> str:
     return f"source: {where} · method: {p.get('methodology')} · techhubs {p.get('techhubs')}"
 
 
-def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None) -> None:
+def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None,
+         columns: list[str] | None = None, footer: tuple[str, ...] = ()) -> None:
     if out is not None:
         written = ranking.write(out, None if fmt == "table" else fmt)
         click.echo(f"wrote {len(ranking)} rows to {written}", err=True)
+        for note in ranking.notes:
+            click.echo(note, err=True)
         return
     if fmt == "table":
         c = console()
-        c.print(ranking_table(ranking, title))
+        table, left = fit_table(ranking, c, title, columns)
+        c.print(table)
+        if left:
+            c.print(f"[dim]{len(left)} more column(s) ({', '.join(left[:4])}"
+                    f"{', ...' if len(left) > 4 else ''}) do not fit: --columns to choose, "
+                    "-f csv for all[/]")
+        for note in ranking.notes:
+            c.print(note)
         c.print(f"[dim]{source_line(ranking)}[/]")
+        for line in footer:
+            c.print(line)
     elif fmt == "csv":
         sys.stdout.write(ranking.to_csv())
     elif fmt == "json":
@@ -111,10 +87,14 @@ denominate_option = click.option(
 @click.option("--weight-uncertainty", type=float, metavar="X",
               help="Weights +-X for --intervals (default: the methodology's [uncertainty] "
                    "table, else 0.25).")
+@click.option("--columns", metavar="LIST",
+              help="Table columns after rank, name and score, comma-separated (indicator or "
+                   "pillar codes, economies, prev, change, interval, note; all). Default: "
+                   "what fits the terminal width (COLUMNS).")
 def rank(edition: str | None, data: Path | None, method: str | None,
          denominate: bool | None, top: int | None, economy: str | None, fmt: str,
          out: Path | None, intervals: bool, runs: int, seed: int,
-         weight_uncertainty: float | None) -> None:
+         weight_uncertainty: float | None, columns: str | None) -> None:
     """Rank hubs: a bundled edition or your data, with a methodology.
 
     With no options, ranks the published GII 2023 S&T clusters with the GII
@@ -140,24 +120,39 @@ def rank(edition: str | None, data: Path | None, method: str | None,
     elif weight_uncertainty is not None:
         raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)
-    emit(ranking, fmt, out, title)
+    footer: tuple[str, ...] = ()
+    if edition is None and data is None and method is None:
+        footer = (workflows.newest_published_line(),)
+    emit(ranking, fmt, out, title, columns.split(",") if columns else None, footer)
 
 
 @click.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def editions(fmt: str) -> None:
-    """List the bundled reference editions (published figures)."""
-    items = [e.to_dict() for e in workflows.list_editions()]
+    """List the bundled reference editions (published figures).
+
+    An edition with all its figures can be recomputed, explained and tested
+    (`techhubs robustness`); one of ranks as published ranks by the published
+    rank and says which figures are missing.
+    """
+    infos = sorted(workflows.list_editions(), key=lambda e: (-e.year, "intensity" in e.name))
+    items = [e.to_dict() for e in infos]
     if fmt == "json":
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
-    table = Table(box=box.SIMPLE_HEAVY)
-    for col in ("name", "title", "method", "source"):
-        table.add_column(col, overflow="fold")
-    for e in items:
-        table.add_row(e["name"], e["title"], e["method"], e["source"])
-    console().print(table)
+    table = Table(box=box.SIMPLE_HEAVY, pad_edge=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("year", no_wrap=True)
+    table.add_column("figures", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for e in infos:
+        kind = "all: recomputable" if e.recomputable else "ranks as published"
+        table.add_row(e.name, str(e.year), kind, e.title.split(": ", 1)[-1])
+    c = console()
+    c.print(table)
+    c.print("[dim]techhubs rank -e NAME shows one; `techhubs editions -f json` adds sources "
+            "and notes[/]")
 
 
 @click.command()

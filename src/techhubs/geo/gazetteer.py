@@ -16,6 +16,7 @@ synthetic world).
 
 from __future__ import annotations
 
+import csv
 import functools
 import os
 from collections.abc import Sequence
@@ -288,3 +289,58 @@ def locate_places(name: str, economies: Sequence[str]) -> list[Place]:
         if cands:
             places.append(max(cands, key=lambda p: (p.population, -p.geonameid)))
     return places
+
+
+# ------------------------------------------- the prebuilt places of bundled clusters
+CLUSTER_PLACES_FILE = Path(__file__).parent / "data" / "cluster_places.csv"
+"""The places every bundled edition's cluster names list (:func:`locate_places` run once,
+at packaging time: ``techhubs.datasets.rebuild_cluster_places``), so that ranking a
+bundled edition does not load the whole gazetteer. A test checks it against the gazetteer."""
+_PLACE_COLUMNS = ("cluster", "economies", "order", "geonameid", "name", "country_code",
+                  "admin1_code", "latitude", "longitude", "population")
+
+
+def place_table(clusters: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
+    """Rows of the prebuilt table for (cluster name, economies) pairs, from the gazetteer."""
+    rows = []
+    for name, economies in dict.fromkeys((n, tuple(e)) for n, e in clusters):
+        places = locate_places(name, economies)
+        for order, place in enumerate(places):
+            rows.append({"cluster": name, "economies": "/".join(economies), "order": order,
+                         **place.to_dict()})
+        if not places:  # known to name no place: a row without one, so none is looked up
+            rows.append({"cluster": name, "economies": "/".join(economies), "order": -1})
+    return rows
+
+
+@functools.cache
+def _prebuilt() -> dict[tuple[str, str], list[Place]]:
+    out: dict[tuple[str, str], list[Place]] = {}
+    if not CLUSTER_PLACES_FILE.exists():
+        return out
+    with open(CLUSTER_PLACES_FILE, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            found = out.setdefault((row["cluster"], row["economies"]), [])
+            if not row["geonameid"]:
+                continue
+            found.append(Place(
+                geonameid=int(row["geonameid"]), name=row["name"],
+                country_code=row["country_code"], admin1_code=row["admin1_code"],
+                latitude=float(row["latitude"]), longitude=float(row["longitude"]),
+                population=int(row["population"])))
+    return out
+
+
+def cluster_places(name: str, economies: Sequence[str]) -> list[Place]:
+    """:func:`locate_places`, answered from the prebuilt table when the cluster is a bundled
+    one (a few kilobytes instead of the gazetteer), else from the gazetteer."""
+    found = _prebuilt().get((name, "/".join(economies)))
+    return list(found) if found is not None else locate_places(name, economies)
+
+
+def write_place_table(rows: list[dict[str, Any]], path: Path = CLUSTER_PLACES_FILE) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=_PLACE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,18 @@ class Ranking:
     indicators: tuple[str, ...] = ()
     nodes: tuple[str, ...] = ()
     log: tuple[dict[str, Any], ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Human names of indicators and nodes (code -> name), for headers."""
+    pillars: tuple[str, ...] = ()
+    """The root's children (the top-level pillars) when the tree has more than one level."""
+    notes: tuple[str, ...] = ()
+    """Lines every view prints under the table (e.g. which figures are published)."""
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code) or code.replace("_", " ")
+
+    def _with_table(self, table: pl.DataFrame) -> Ranking:
+        return replace(self, table=table)
 
     @classmethod
     def from_composite(cls, c: Composite) -> Ranking:
@@ -55,15 +67,14 @@ class Ranking:
         if n < 1:
             raise TechhubsError("--top must be at least 1", key="top")
         # Units tied at rank n all stay in.
-        return Ranking(self.table.filter(pl.col("rank") <= n), self.provenance,
-                       self.indicators, self.nodes, self.log)
+        return self._with_table(self.table.filter(pl.col("rank") <= n))
 
     def filter_economy(self, economy: str | None) -> Ranking:
         if not economy:
             return self
         code = economy_code(economy)
         table = self.table.filter(pl.col("economies").list.contains(code))
-        return Ranking(table, self.provenance, self.indicators, self.nodes, self.log)
+        return self._with_table(table)
 
     def names(self) -> list[str]:
         return self.table["name"].to_list()
@@ -145,7 +156,12 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
         if "previous_rank" in table.columns:
             table = table.with_columns((pl.col("previous_rank") - pl.col("rank")).alias("change"))
     table = table.sort(["rank", "unit_id"], nulls_last=True)
+    # the methodology's names first (its author chose them), else the data's
+    labels = {c: str(panel.indicator_meta(c).get("name") or c) for c in codes if panel.has(c)}
+    labels |= {n.code: n.name for n in m.nodes if n.name and n.name != n.code}
+    top_level = tuple(n.code for n in m.children(m.root.code) if not n.is_indicator)
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
+                   labels=labels, pillars=top_level,
                    nodes=tuple(inner), log=log)
 
 

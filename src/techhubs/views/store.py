@@ -82,8 +82,12 @@ class Fitted:
 
 # --------------------------------------------------------------- sources
 def edition_sources() -> list[Source]:
+    """The recomputable editions (a published-ranks edition has no figures to re-rank;
+    its list is served with the published rankings)."""
     out = []
     for e in list_editions():
+        if not e.recomputable:
+            continue
         out.append(Source(
             name=e.name, kind="edition", title=e.title, default_method=e.method,
             load=functools.partial(load_edition, e.name),
