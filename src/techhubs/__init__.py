@@ -16,11 +16,9 @@ Every name loads its module on first use (PEP 562 ``__getattr__`` below), so
 command pays only for what it runs (the clustering kernels compile with numba).
 """
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from techhubs._lazy import lazy_names
 from techhubs._version import __version__
 from techhubs.errors import (
     ComputationError,
@@ -68,32 +66,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The public names, imported when first asked for."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'techhubs' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-class _Package(types.ModuleType):
-    """``techhubs.robustness`` is the function (the ``techhubs robustness`` command), as it
-    always was, although a subpackage has the same name: importing the subpackage later
-    must not rebind the package's name to the module (``from techhubs.robustness import
-    ...`` still reads the subpackage)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich import box
-from rich.table import Table
 
-from techhubs import workflows
 from techhubs.cli._console import console, fmt_number
-from techhubs.cli._tables import fit_table
+from techhubs.cli._tables import echo_wrapped, fit_table, terminal_width
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import FORMATS, Ranking
 
@@ -24,7 +23,7 @@ def source_line(ranking: Ranking) -> str:
 
 
 def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None,
-         columns: list[str] | None = None, footer: tuple[str, ...] = ()) -> None:
+         columns: list[str] | None = None, footer: Sequence[str] = ()) -> None:
     if out is not None:
         written = ranking.write(out, None if fmt == "table" else fmt)
         click.echo(f"wrote {len(ranking)} rows to {written}", err=True)
@@ -32,24 +31,51 @@ def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None,
             click.echo(note, err=True)
         return
     if fmt == "table":
-        c = console()
-        table, left = fit_table(ranking, c, title, columns)
-        c.print(table)
+        width = terminal_width()
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        lines, left = fit_table(ranking, width, title, columns, colour)
+        click.echo("\n".join(lines))
         if left:
-            c.print(f"[dim]{len(left)} more column(s) ({', '.join(left[:4])}"
-                    f"{', ...' if len(left) > 4 else ''}) do not fit: --columns to choose, "
-                    "-f csv for all[/]")
+            echo_wrapped(f"{len(left)} more column(s) ({', '.join(left[:4])}"
+                         f"{', ...' if len(left) > 4 else ''}) do not fit: --columns to "
+                         "choose, -f csv for all", width, dim=True, colour=colour)
         for note in ranking.notes:
-            c.print(note)
-        c.print(f"[dim]{source_line(ranking)}[/]")
+            echo_wrapped(note, width)
+        echo_wrapped(source_line(ranking), width, dim=True, colour=colour)
         for line in footer:
-            c.print(line)
+            echo_wrapped(line, width)
     elif fmt == "csv":
         sys.stdout.write(ranking.to_csv())
     elif fmt == "json":
         sys.stdout.write(ranking.to_json() + "\n")
     else:
         raise TechhubsError("parquet output needs --out FILE", key="--format")
+
+
+def answer(edition: str | None, data: Path | None, method: str | None,
+           denominate: bool | None, top: int | None, economy: str | None
+           ) -> tuple[Ranking, list[str]]:
+    """The ranking (and the lines under it) of a bundled edition, read back when it was
+    computed before (:mod:`techhubs.cli._answers`); a data file is always ranked afresh."""
+    from techhubs.cli._answers import answer_key, load_answer, save_answer
+
+    options = {"edition": edition, "method": method, "denominate": denominate, "top": top,
+               "economy": economy}
+    key = answer_key("rank", **options) if data is None else None
+    if key is not None:
+        found = load_answer(key)
+        if found is not None:
+            return found
+    from techhubs import workflows
+
+    ranking = workflows.rank(edition=edition, data=data, method=method, top=top,
+                             economy=economy, denominate=denominate)
+    footer = []
+    if edition is None and data is None and method is None:
+        footer = [workflows.newest_published_line()]
+    if key is not None:
+        save_answer(key, ranking, footer)
+    return ranking, footer
 
 
 edition_option = click.option("--edition", "-e", metavar="NAME",
@@ -109,9 +135,9 @@ def rank(edition: str | None, data: Path | None, method: str | None,
       techhubs rank --data asem_iData.csv --method asem_iMeta.csv   # COINr
       techhubs rank --intervals --runs 5000 --weight-uncertainty 0.25
     """
-    ranking = workflows.rank(edition=edition, data=data, method=method, top=top,
-                             economy=economy, denominate=denominate)
+    ranking, footer = answer(edition, data, method, denominate, top, economy)
     if intervals:
+        from techhubs import workflows
         from techhubs.robustness import with_intervals
 
         ranking = with_intervals(ranking, workflows.rank_intervals(
@@ -120,9 +146,6 @@ def rank(edition: str | None, data: Path | None, method: str | None,
     elif weight_uncertainty is not None:
         raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)
-    footer: tuple[str, ...] = ()
-    if edition is None and data is None and method is None:
-        footer = (workflows.newest_published_line(),)
     emit(ranking, fmt, out, title, columns.split(",") if columns else None, footer)
 
 
@@ -136,8 +159,13 @@ def editions(fmt: str) -> None:
     (`techhubs robustness`); one of ranks as published ranks by the published
     rank and says which figures are missing.
     """
+    from rich import box
+    from rich.table import Table
+
+    from techhubs import workflows
+
+    items = [e.to_dict() for e in workflows.list_editions()]  # the catalogue's order
     infos = sorted(workflows.list_editions(), key=lambda e: (-e.year, "intensity" in e.name))
-    items = [e.to_dict() for e in infos]
     if fmt == "json":
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
@@ -173,6 +201,10 @@ def methods(fmt: str, imeta: Path | None, denominate: bool | None, name: str | N
       techhubs methods gii-clusters -f toml > my_method.toml
       techhubs methods --from-imeta asem_iMeta.csv -f toml > asem.toml
     """
+    from rich import box
+    from rich.table import Table
+
+    from techhubs import workflows
     from techhubs.methodology import load_methodology
 
     if imeta is not None and name:
@@ -233,6 +265,11 @@ def explain(unit: str, edition: str | None, data: Path | None, method: str | Non
     UNIT is a unit id or name ("Seoul", "tokyo-yokohama"); matching ignores
     case, accents and punctuation.
     """
+    from rich import box
+    from rich.table import Table
+
+    from techhubs import workflows
+
     e = workflows.explain(unit, edition=edition, data=data, method=method,
                           denominate=denominate)
     if fmt == "json":

@@ -1,25 +1,48 @@
 """Ranking tables that fit the terminal: rank, name and score always, whole; then as many
-other columns as the width allows, in order of use (or the ones ``--columns`` names)."""
+other columns as the width allows, in order of use (or the ones ``--columns`` names).
+
+Tables are laid out here, as plain text (one pass over the cells, no measuring
+library), so that the main command prints in milliseconds; colour is added only on a
+terminal.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+import sys
+import textwrap
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+import click
 
-from techhubs.cli._console import fmt_number, rank_span
+from techhubs.cli._console import PIPED_WIDTH, fmt_number, rank_span
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import Ranking
 
 NARROW_PANEL = 4
 """Up to this many indicators, each is shown (value and normalised value); beyond, the
 top-level pillars stand for them."""
+GAP = 3  # spaces between columns
+
+
+def terminal_width() -> int:
+    """``COLUMNS`` when set, else the terminal's width, else (a pipe, a file) 200."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    return PIPED_WIDTH
+
+
+def text_width(text: str) -> int:
+    """Cells a text takes on a terminal (wide East Asian characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else
+               0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
 def short_label(text: str, width: int = 24) -> str:
@@ -30,7 +53,33 @@ def short_label(text: str, width: int = 24) -> str:
     return text[:width - 1].rsplit(" ", 1)[0] + "…"
 
 
-Column = tuple[str, str, Any]  # key, header, cell(row) -> str
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    cell: Callable[[dict[str, Any]], str]
+    left: bool = False  # text columns align left, numbers right
+    style: Callable[[str], str] | None = None  # colour on a terminal
+
+
+Cell = Callable[[dict[str, Any]], str]
+
+
+def _number(key: str, digits: int = 2) -> Cell:
+    def cell(row: dict[str, Any]) -> str:
+        return fmt_number(row.get(key), digits)
+    return cell
+
+
+def _share(key: str) -> Cell:
+    def cell(row: dict[str, Any]) -> str:
+        value = row.get(key)
+        return "–" if value is None else f"{value:.0%}"
+    return cell
+
+
+def _interval(row: dict[str, Any]) -> str:
+    return rank_span(row.get("rank_p05"), row.get("rank_p95"))
 
 
 def _candidates(ranking: Ranking) -> list[Column]:
@@ -39,31 +88,42 @@ def _candidates(ranking: Ranking) -> list[Column]:
     out: list[Column] = []
     p_top = next((c for c in t.columns if c.startswith("p_top")), None)
     if p_top is not None:  # asked for (--intervals): first after the score
-        out.append(("interval", "5-95% rank",
-                    lambda r: rank_span(r.get("rank_p05"), r.get("rank_p95"))))
-        out.append((p_top, f"P(top {p_top[5:]})",
-                    lambda r, k=p_top: "–" if r.get(k) is None else f"{r[k]:.0%}"))
-    out.append(("economies", "economies", lambda r: "/".join(r.get("economies") or [])))
+        out.append(Column("interval", "5-95% rank", _interval))
+        out.append(Column(p_top, f"P(top {p_top[5:]})", _share(p_top)))
+    out.append(Column("economies", "economies",
+                      lambda r: "/".join(r.get("economies") or []), left=True))
     codes = list(ranking.indicators)
     pillars = [p for p in ranking.pillars if f"{p}__score" in t.columns]
     if pillars and len(codes) > NARROW_PANEL:
-        out += [(p, short_label(ranking.label(p)),
-                 lambda r, p=p: fmt_number(r.get(f"{p}__score"))) for p in pillars]
+        out += [Column(p, short_label(ranking.label(p)), _number(f"{p}__score"))
+                for p in pillars]
     for code in codes:
         # counts print as counts (249, not 249.00) when the whole column is whole numbers
         values = t[code].drop_nulls() if code in t.columns else t["rank"].head(0)
         digits = 0 if values.len() and bool((values == values.round(0)).all()) else 2
-        out.append((code, short_label(ranking.label(code)),
-                    lambda r, c=code, d=digits: fmt_number(r.get(c), d)))
+        out.append(Column(code, short_label(ranking.label(code)), _number(code, digits)))
         if f"{code}__norm" in t.columns:
-            out.append((f"{code}__norm", "share %" if method == "share" else "norm.",
-                        lambda r, c=code: fmt_number(r.get(f"{c}__norm"))))
+            out.append(Column(f"{code}__norm", "share %" if method == "share" else "norm.",
+                              _number(f"{code}__norm")))
     if "previous_rank" in t.columns:
-        out.append(("prev", "prev", lambda r: fmt_number(r.get("previous_rank"))))
-        out.append(("change", "change", _change))
+        out.append(Column("prev", "prev", _number("previous_rank")))
+        out.append(Column("change", "change", _change, style=_change_colour))
     if "published_note" in t.columns:
-        out.append(("note", "published note", lambda r: r.get("published_note") or ""))
+        out.append(Column("note", "published note", lambda r: r.get("published_note") or "",
+                          left=True))
     return out
+
+
+def _change(row: dict[str, Any]) -> str:
+    change = row.get("change")
+    if change is None:
+        return "–"
+    return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "="
+
+
+def _change_colour(text: str) -> str:
+    return click.style(text, fg="green" if text.startswith("▲") else
+                       "red" if text.startswith("▼") else None)
 
 
 def _default(ranking: Ranking, candidates: list[Column]) -> list[Column]:
@@ -74,10 +134,8 @@ def _default(ranking: Ranking, candidates: list[Column]) -> list[Column]:
     wide = len(codes) > NARROW_PANEL
     out = []
     for column in candidates:
-        key = column[0]
-        if wide and (key in codes or key.removesuffix("__norm") in codes) and ranking.pillars:
-            continue
-        if wide and key.endswith("__norm"):
+        key = column.key
+        if wide and (key in codes or key.endswith("__norm")):
             continue
         if key == "economies" and not (t["economies"].list.len().fill_null(0) > 0).any():
             continue
@@ -85,59 +143,76 @@ def _default(ranking: Ranking, candidates: list[Column]) -> list[Column]:
     return out
 
 
-def _change(row: dict[str, Any]) -> str:
-    change = row.get("change")
-    if change is None:
-        return "–"
-    return f"[green]▲{change}[/]" if change > 0 else f"[red]▼{-change}[/]" if change < 0 \
-        else "="
+def _name(row: dict[str, Any]) -> str:
+    return str(row.get("name") or "")
 
 
-def _table(ranking: Ranking, columns: Sequence[Column], title: str | None) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
-    table.add_column("rank", justify="right", no_wrap=True)
-    table.add_column("name", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    for key, header, _ in columns:
-        table.add_column(header, justify="left" if key in ("economies", "note") else "right",
-                         no_wrap=True)
-    for row in ranking.table.iter_rows(named=True):
-        table.add_row(fmt_number(row["rank"]), row["name"], fmt_number(row["score"]),
-                      *(cell(row) for _, _, cell in columns))
-    return table
+ESSENTIAL = (Column("rank", "rank", _number("rank")), Column("name", "name", _name, left=True),
+             Column("score", "score", _number("score")))
 
 
-def fit_table(ranking: Ranking, console: Console, title: str | None = None,
-              columns: Sequence[str] | None = None) -> tuple[Table, list[str]]:
-    """The widest table that fits ``console.width`` (or the ``columns`` asked for), and
-    the keys of the columns left out."""
+def _cells(ranking: Ranking, columns: Sequence[Column]) -> list[list[str]]:
+    return [[c.cell(row) for c in columns] for row in ranking.table.iter_rows(named=True)]
+
+
+def render(ranking: Ranking, columns: Sequence[Column], title: str | None, width: int,
+           colour: bool = False) -> list[str]:
+    """The table as lines: a title, the header, a rule, one line per unit."""
+    every = [*ESSENTIAL, *columns]
+    rows = _cells(ranking, every)
+    widths = [max([text_width(c.header)] + [text_width(r[i]) for r in rows])
+              for i, c in enumerate(every)]
+
+    def line(cells: Sequence[str], styled: bool = False) -> str:
+        parts = []
+        for i, (column, text) in enumerate(zip(every, cells, strict=True)):
+            pad = " " * (widths[i] - text_width(text))
+            shown = column.style(text) if styled and column.style is not None else text
+            parts.append(shown + pad if column.left else pad + shown)
+        return (" " * GAP).join(parts).rstrip()
+
+    total = sum(widths) + GAP * (len(widths) - 1)
+    out = textwrap.wrap(title, width=width) if title else []
+    header = line([c.header for c in every])
+    out += [click.style(header, bold=True) if colour else header, "━" * min(total, width)]
+    out += [line(r, styled=colour) for r in rows]
+    return out
+
+
+def fit_table(ranking: Ranking, width: int, title: str | None = None,
+              columns: Sequence[str] | None = None, colour: bool = False
+              ) -> tuple[list[str], list[str]]:
+    """The lines of the widest table that fits ``width`` (or of the ``columns`` asked
+    for), and the keys of the columns left out."""
     candidates = _candidates(ranking)
     if columns is not None:
-        known = {key: c for c in candidates for key in (c[0], c[1])}
+        known = {key: c for c in candidates for key in (c.key, c.header)}
         wanted = [k.strip() for k in columns if k.strip()]
         unknown = [k for k in wanted if k not in known and k != "all"]
         if unknown:
             raise TechhubsError(f"no column {unknown[0]!r}", key="--columns",
-                                hint="columns: " + ", ".join(c[0] for c in candidates)
+                                hint="columns: " + ", ".join(c.key for c in candidates)
                                 + ", or all")
         picked = candidates if "all" in wanted else list(
             dict.fromkeys(known[k] for k in wanted))
-        return _table(ranking, picked, title), []
+        return render(ranking, picked, title, width, colour), []
     candidates = _default(ranking, candidates)
-    # widths by column (one pass over the cells), the table's own overhead measured once
-    rows = list(ranking.table.iter_rows(named=True))
-    width = {c[0]: max([cell_len(c[1])] + [cell_len(Text.from_markup(c[2](r)).plain)
-                                            for r in rows]) for c in candidates}
-    used = console.measure(_table(ranking, [], title)).maximum
-    gap = 0
-    if candidates:
-        first = candidates[0]
-        gap = console.measure(_table(ranking, [first], title)).maximum - used - width[first[0]]
-    chosen: list[Column] = []
-    for column in candidates:
-        extra = width[column[0]] + gap
-        if used + extra <= console.width:  # else a narrower later column may still fit
+    every = [*ESSENTIAL, *candidates]
+    rows = _cells(ranking, every)
+    width_of = [max([text_width(c.header)] + [text_width(r[i]) for r in rows])
+                for i, c in enumerate(every)]
+    used = sum(width_of[:3]) + 2 * GAP
+    chosen = []
+    for i, column in enumerate(candidates):
+        extra = width_of[3 + i] + GAP
+        if used + extra <= width:  # else a narrower later column may still fit
             chosen.append(column)
             used += extra
-    left = [c[0] for c in candidates if c not in chosen]
-    return _table(ranking, chosen, title), left
+    left = [c.key for c in candidates if c not in chosen]
+    return render(ranking, chosen, title, width, colour), left
+
+
+def echo_wrapped(text: str, width: int, dim: bool = False, colour: bool = False) -> None:
+    """A note under a table, wrapped to the width."""
+    for line in textwrap.wrap(text, width=width) or [""]:
+        click.echo(click.style(line, dim=True) if dim and colour else line)

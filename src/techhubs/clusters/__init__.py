@@ -6,9 +6,9 @@ DBSCAN on the sphere per source, multi-source merge, GeoNames naming);
 kernels on first use.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from techhubs._lazy import lazy_names
 from techhubs.clusters.merge import merge_source_clusters
 from techhubs.clusters.naming import name_clusters
 from techhubs.clusters.params import (
@@ -28,12 +28,7 @@ if TYPE_CHECKING:
 _LAZY = {"ClusterResult", "WeightedDBSCAN", "find_clusters"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module("techhubs.clusters.detect"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'techhubs.clusters' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, dict.fromkeys(_LAZY, "techhubs.clusters.detect"))
 
 
 __all__ = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,11 +15,11 @@ from numpy.typing import NDArray
 
 from techhubs import jsonio
 from techhubs.errors import TechhubsError
-from techhubs.methodology import Methodology
 from techhubs.panel import Panel, economy_code
 
-if TYPE_CHECKING:  # annotation only: composite imports this module
+if TYPE_CHECKING:  # annotations only: a saved ranking is read without the engine
     from techhubs.index.composite import Composite
+    from techhubs.methodology import Methodology
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -98,6 +100,35 @@ class Ranking:
     def to_csv(self) -> str:
         return self.flat().write_csv()
 
+    def save(self, folder: str | Path) -> Path:
+        """Keep the whole ranking (table, provenance, labels, notes) in ``folder``, to be
+        read back by :meth:`load` exactly (the table's SHA-256 is checked)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.table.write_parquet(folder / "table.parquet")
+        meta = {"provenance": self.provenance, "indicators": list(self.indicators),
+                "nodes": list(self.nodes), "log": list(self.log), "labels": dict(self.labels),
+                "pillars": list(self.pillars), "notes": list(self.notes),
+                "table_sha256": _sha256(folder / "table.parquet")}
+        jsonio.write(folder / "ranking.json", meta)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Ranking:
+        """A ranking kept by :meth:`save` (TechhubsError when it is not intact)."""
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "ranking.json").read_text(encoding="utf-8"))
+            if _sha256(folder / "table.parquet") != meta["table_sha256"]:
+                raise TechhubsError("the saved table does not match its SHA-256", file=folder)
+            table = pl.read_parquet(folder / "table.parquet")
+        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError) as exc:
+            raise TechhubsError(f"cannot read a saved ranking ({exc})", file=folder) from exc
+        return cls(table=table, provenance=meta["provenance"],
+                   indicators=tuple(meta["indicators"]), nodes=tuple(meta["nodes"]),
+                   log=tuple(meta["log"]), labels=meta["labels"],
+                   pillars=tuple(meta["pillars"]), notes=tuple(meta["notes"]))
+
     def write(self, path: str | Path, fmt: str | None = None) -> Path:
         """Write as CSV, JSON or Parquet (by ``fmt`` or the file extension).
 
@@ -163,6 +194,14 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
                    labels=labels, pillars=top_level,
                    nodes=tuple(inner), log=log)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _json_rows(table: pl.DataFrame) -> list[dict[str, Any]]:
