@@ -47,3 +47,45 @@ def rank_span(lo: float | None, hi: float | None) -> str:
         return f"{round(float(v), 2):g}"
 
     return one(lo) if lo == hi else f"{one(lo)}–{one(hi)}"
+
+
+class Steps:
+    """Progress of one piece of work on stderr: ``update(done, total, step)``; shown only
+    on a terminal (a pipe or a log file gets no bars), removed when the work ends."""
+
+    def __init__(self, description: str, total: int | None = None) -> None:
+        self.description = description
+        self.total = total
+
+    def __enter__(self) -> Steps:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        console = Console(stderr=True)
+        self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                             transient=True, disable=not console.is_terminal)
+        self._bar.__enter__()
+        self._task = self._bar.add_task(self.description, total=self.total)
+        return self
+
+    def update(self, done: int | None = None, total: int | None = None,
+               step: str | None = None) -> None:
+        changes: dict[str, Any] = {}
+        if done is not None:
+            changes["completed"] = done
+        if total is not None:
+            changes["total"] = total
+        if step is not None:
+            changes["description"] = f"{self.description}: {step}"
+        self._bar.update(self._task, **changes)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)

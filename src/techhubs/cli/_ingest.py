@@ -96,13 +96,17 @@ def ingest(
     reader = make_reader(source, options, source=label)
     from rich.console import Console
 
+    from techhubs.cli._console import Steps
+
     console = Console(stderr=True)
-    with console.status(f"reading {len(files)} file(s)"):
-        report = reader.write(list(files), out, strict=strict)
+    with Steps(f"{source}: records read") as steps:
+        report = reader.write(list(files), out, strict=strict,
+                              progress=lambda n: steps.update(done=n))
     console.print(report.to_table())
     if report.unresolved_places is not None and report.unresolved_places.height:
-        console.print("most frequent unresolved places:")
-        console.print(str(report.unresolved_places.head(10)))
+        console.print("most frequent unresolved places (place, economy, records):")
+        for row in report.unresolved_places.head(10).iter_rows():
+            console.print("  " + ", ".join(str(v) for v in row))
     if report_json:
         Path(report_json).write_text(json.dumps(report.to_dict(), indent=2, default=str))
     click.echo(f"wrote {report.records_used:,} records to {out}")
@@ -156,12 +160,16 @@ def geocode(
                 key=col,
                 hint=f"columns found: {', '.join(frame.columns[:12])}",
             )
-    coder = default_geocoder()
-    if cache:
-        coder.load_cache()
-    out_frame, unresolved = geocode_frame(
-        frame, city=city, region=region, country=country, geocoder=coder
-    )
+    from techhubs.cli._console import Steps
+
+    with Steps(f"geocoding {frame.height:,} rows") as steps:
+        coder = default_geocoder()
+        steps.update(step="gazetteer loaded")
+        if cache:
+            coder.load_cache()
+        out_frame, unresolved = geocode_frame(
+            frame, city=city, region=region, country=country, geocoder=coder
+        )
     if cache:
         coder.save_cache()
     target = Path(out)
@@ -173,7 +181,8 @@ def geocode(
     click.echo(f"resolved {resolved:,} of {out_frame.height:,} rows; wrote {out}")
     if unresolved.height:
         click.echo("unresolved (most frequent first):", err=True)
-        click.echo(str(unresolved.head(15)), err=True)
+        for row in unresolved.head(15).iter_rows():
+            click.echo("  " + ", ".join(str(v) for v in row), err=True)
 
 
 @click.command("aggregate")
@@ -197,14 +206,16 @@ def aggregate_cmd(
 ) -> None:
     """Aggregate points FILES to rounded weighted locations per source and year."""
     from techhubs.aggregate import aggregate
+    from techhubs.cli._console import Steps
 
-    result = aggregate(
-        list(files),
-        precision=precision,
-        engine=engine,
-        scheduler=scheduler,
-        memory_limit=memory_limit,
-    )
+    with Steps(f"aggregating {len(files)} file(s) with {engine}"):
+        result = aggregate(
+            list(files),
+            precision=precision,
+            engine=engine,
+            scheduler=scheduler,
+            memory_limit=memory_limit,
+        )
     if out.lower().endswith(".csv"):
         result.write_csv(out)
     else:
@@ -226,6 +237,7 @@ def fetch_cmd(
     dataset: str, url: str | None, sha256: str | None, base_url: str | None, dest: str | None
 ) -> None:
     """Download a public dataset, hash-checked, cached and resumable."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -236,12 +248,15 @@ def fetch_cmd(
 
     from techhubs.download import fetch
 
+    console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        transient=False,
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     ) as bar:
         tasks: dict[str, object] = {}
 

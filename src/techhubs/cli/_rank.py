@@ -138,11 +138,15 @@ def rank(edition: str | None, data: Path | None, method: str | None,
     ranking, footer = answer(edition, data, method, denominate, top, economy)
     if intervals:
         from techhubs import workflows
+        from techhubs.cli._console import Steps
         from techhubs.robustness import with_intervals
 
-        ranking = with_intervals(ranking, workflows.rank_intervals(
-            edition=edition, data=data, method=method, runs=runs, seed=seed,
-            weights=weight_uncertainty, denominate=denominate))
+        with Steps("Monte Carlo runs", total=runs) as steps:
+            result = workflows.rank_intervals(
+                edition=edition, data=data, method=method, runs=runs, seed=seed,
+                weights=weight_uncertainty, denominate=denominate,
+                progress=lambda done, total: steps.update(done, total))
+        ranking = with_intervals(ranking, result)
     elif weight_uncertainty is not None:
         raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)

@@ -24,8 +24,10 @@ def progress_bars(*labels: str) -> Iterator[list[Callable[..., None]]]:
     """Rich progress bars on stderr, one ``progress(done, total)`` callback per label."""
     from rich.console import Console
 
+    stderr = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+                  TimeElapsedColumn(), console=stderr, transient=True,
+                  disable=not stderr.is_terminal) as bar:
         callbacks: list[Callable[..., None]] = []
         for label in labels:
             task = bar.add_task(label, total=None, visible=False)

@@ -73,19 +73,13 @@ def report(edition: str | None, data: Path | None, method: str | None, results: 
            out: Path, runs: int, seed: int, weight_uncertainty: float) -> None:
     """Write one self-contained HTML report: ranking, rank intervals, map,
     methodology, data provenance and a page per hub. It opens offline."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
+    from techhubs.cli._console import Steps
     from techhubs.report import build_report
 
     if results is not None and (edition or data):
         raise TechhubsError("give --results or --edition/--data, not both", key="--results")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
-        task = bar.add_task("building the report", total=None)
-
-        def step(text: str) -> None:
-            bar.update(task, description=text)
-
+    with Steps("report") as steps:
         path = build_report(out, edition=edition, data=data, method=method, results=results,
                             runs=runs, seed=seed, weight_uncertainty=weight_uncertainty,
-                            progress=step)
+                            progress=lambda text: steps.update(step=text))
     click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -18,7 +18,7 @@ weights sum to the record's share) or dropped with a counted reason in the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,9 +109,11 @@ class Reader(ABC):
         return IngestResult(points, report)
 
     def write(
-        self, paths: Sequence[PathLike] | PathLike, out: PathLike, *, strict: bool = False
+        self, paths: Sequence[PathLike] | PathLike, out: PathLike, *, strict: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        """Stream the points of ``paths`` into the Parquet file ``out`` (constant memory)."""
+        """Stream the points of ``paths`` into the Parquet file ``out`` (constant memory);
+        ``progress(records_read)`` after each batch."""
         import pyarrow.parquet as pq
 
         paths = _as_list(paths)
@@ -126,6 +128,8 @@ class Reader(ABC):
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
                 writer.write_table(table)
+                if progress is not None:
+                    progress(report.records_read)
             if writer is None:
                 empty = empty_points().to_arrow()
                 writer = pq.ParquetWriter(tmp, empty.schema)
