@@ -51,4 +51,4 @@ def test_serve_answers_on_loopback(results_dir):
             assert "techhubs" in r.read().decode()
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.communicate(timeout=20)

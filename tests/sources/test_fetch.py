@@ -80,6 +80,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", root
     httpd.shutdown()
+    httpd.server_close()
+    thread.join()
 
 
 def sha(data: bytes) -> str:

@@ -43,7 +43,10 @@ def open_binary(path: str | Path) -> IO[bytes]:
     magic = handle.read(2)
     handle.seek(0)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
+        # A GzipFile given a file object never closes it: hand it the name
+        # instead so that closing the stream closes the file too.
+        handle.close()
+        return gzip.open(p, "rb")  # type: ignore[return-value]
     return handle
 
 
