@@ -121,7 +121,12 @@ def test_consensus_matches_consensus_ranking(client, method):
         "lists_containing"].to_list()
     assert [r["lists_at_or_above"] for r in body["rows"]] == reference.table[
         "lists_at_or_above"].to_list()
-    assert body["n_lists"] == 10 and body["description"] == reference.description
+    # Two of the ten bundled lists are unranked: left out unless asked for.
+    assert body["n_lists"] == 8 and body["description"] == reference.description
+    assert len(body["params"]["unranked_left_out"]) == 2
+    assert body["score"] == reference.score_label
+    tied = client.get(f"/api/published/consensus?method={method}&unranked=tied").json()
+    assert tied["n_lists"] == 10 and tied["params"]["unranked_left_out"] == []
     if method == "kemeny":
         # 50+ hubs: beyond the exact dynamic programme, and the answer says so.
         assert body["variant"] == "approximation"

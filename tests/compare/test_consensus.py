@@ -31,7 +31,7 @@ def test_borda_partial_lists_zero_convention() -> None:
 
 
 def test_borda_table_support_and_ties() -> None:
-    result = borda(hand_lists())
+    result = borda(hand_lists(), unranked="tied")
     assert result.order == ["a", "b", "c", "d"]
     t = result.table
     assert t["lists_containing"].to_list() == [3, 2, 2, 1]
@@ -111,7 +111,7 @@ def random_lists(rng: np.random.Generator, n_items: int, n_lists: int) -> list[R
 def test_kemeny_exact_matches_brute_force(seed: int, pairs: str) -> None:
     lists = random_lists(np.random.default_rng(seed), 6, 5)
     best, optimal = brute_force_kemeny(lists, pairs)
-    result = kemeny(lists, pairs=pairs)
+    result = kemeny(lists, pairs=pairs, unranked="tied")
     assert result.params["disagreement"] == best
     assert result.order in optimal
 
@@ -120,7 +120,7 @@ def test_kemeny_exact_matches_brute_force(seed: int, pairs: str) -> None:
 def test_kemeny_approximation_is_a_local_optimum(seed: int) -> None:
     lists = random_lists(np.random.default_rng(100 + seed), 7, 6)
     best, _ = brute_force_kemeny(lists)
-    result = kemeny(lists, exact_limit=0)
+    result = kemeny(lists, exact_limit=0, unranked="tied")
     assert "approximation" in result.description and not result.params["exact"]
     cost = result.params["disagreement"]
     assert cost >= best
@@ -132,6 +132,42 @@ def test_kemeny_approximation_is_a_local_optimum(seed: int) -> None:
         rest = order[:k] + order[k + 1:]
         for slot in range(len(order)):
             assert kemeny_cost([*rest[:slot], order[k], *rest[slot:]], d) >= cost
+
+
+def test_unranked_lists_are_left_out_by_default() -> None:
+    # L3 (unranked) names c and a: left out, the ranked lists alone order the hubs.
+    # n = 4 (a b c d from L1). L1: a3 b2 c1 d0; L2 (m=2): b3 a2, c d share 3-4 -> 0.5 each.
+    result = borda(hand_lists())
+    assert dict(zip(result.order, result.table["score"].to_list(), strict=True)) == {
+        "a": 5.0, "b": 5.0, "c": 1.5, "d": 0.5}
+    assert result.params["unranked_left_out"] == ["L3"] and result.n_lists == 2
+    assert "1 unranked list left out" in result.description
+    # A hub named only by unranked lists is not in the consensus.
+    only = [R("r", ["a", "b"]), U("u1", ["z", "b"]), U("u2", ["z", "a"]), U("u3", ["z"])]
+    for method in ("borda", "schulze", "kemeny"):
+        assert "z" not in consensus(only, method).order
+        assert consensus(only, method, unranked="tied").order[0] in {"z", "a", "b"}
+    # Unranked lists counted as ties can outvote the ranked list (the reason for the default).
+    assert borda(only, unranked="tied").order[0] == "z"
+    with pytest.raises(MethodologyError, match="at least one ranked list"):
+        borda([U("u", ["a", "b"])])
+    with pytest.raises(MethodologyError, match="unranked"):
+        borda(hand_lists(), unranked="half")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kemeny_score_is_the_lead_over_the_next_hub(seed: int) -> None:
+    lists = random_lists(np.random.default_rng(200 + seed), 7, 6)
+    result = kemeny(lists, unranked="tied")
+    items = list(dict.fromkeys(i for lst in lists for i in lst.items))
+    d = pairwise(lists, items)
+    order = [items.index(i) for i in result.order]
+    lead = result.table["score"].to_list()
+    for k in range(len(order) - 1):
+        a, b = order[k], order[k + 1]
+        assert lead[k] == d[a, b] - d[b, a] >= 0
+        assert (result.table["rank"][k + 1] == result.table["rank"][k]) == (lead[k] == 0)
+    assert np.isnan(lead[-1]) and result.score_label == "lead over next"
 
 
 def test_consensus_dispatch_and_errors() -> None:

@@ -74,10 +74,13 @@ def get_consensus(
     pairs: Annotated[Literal["listed_over_unlisted", "listed"], Query(description=(
         "Schulze/Kemeny: does a list prefer its hubs to unlisted ones?"))
                      ] = "listed_over_unlisted",
+    unranked: Annotated[Literal["ignore", "tied"], Query(description=(
+        "unranked lists (no order): left out, or counted as lists whose hubs tie"))
+                        ] = "ignore",
     edition: PubEditionQ = "gii-2023", format: FormatQ = "json",
 ) -> Response:
     meta, table = _published.consensus_view(method, _published.parse_rankings(rankings),
-                                            unlisted, pairs, edition)
+                                            unlisted, pairs, edition, unranked)
     if format != "json":
         return table_response(table, format, filename("consensus", method), meta)
     return json_table_response(meta, table)

@@ -349,7 +349,9 @@ class ConsensusRow(BaseModel):
     rank: int = Field(description="competition rank (ties share the best position)")
     item: str = Field(description="hub key")
     label: str
-    score: float | None
+    score: float | None = Field(description=(
+        "Borda points; Schulze: hubs beaten; Kemeny: lead over the next hub (lists "
+        "preferring it to the hub below minus the reverse; null for the last)"))
     lists_containing: int = Field(description="lists that contain the hub")
     lists_at_or_above: int = Field(
         description="ranked lists placing the hub at or above this position")
@@ -366,6 +368,7 @@ class ConsensusResponse(BaseModel):
     params: dict[str, Any]
     options: dict[str, str]
     edition: str
+    score: str = Field(description="what the rows' score is, for a column header")
     rows: list[ConsensusRow]
 
 

@@ -149,18 +149,31 @@ def _dumps(value: Any) -> str:
 @click.option("--pairs", type=click.Choice(["listed_over_unlisted", "listed"]),
               default="listed_over_unlisted", show_default=True,
               help="Schulze/Kemeny: does a list prefer its items to unlisted ones?")
+@click.option("--unranked", type=click.Choice(["ignore", "tied"]), default="ignore",
+              show_default=True,
+              help="Unranked lists (no order): leave them out, or count each as a list "
+                   "whose hubs tie.")
 @click.option("--top", "-n", type=int, metavar="N", help="Show the top N positions only.")
 @rankings_option
 @edition_option
 @format_option
 def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
-              top: int | None, rankings_file: Path | None, edition: str, fmt: str) -> None:
+              unranked: str, top: int | None, rankings_file: Path | None, edition: str,
+              fmt: str) -> None:
     """Consensus ranking over published (partial, ranked and unranked) lists.
 
     Borda, Schulze, or Kemeny-Young (exact up to 10 hubs, else an
     approximation: Borda order refined by best-insertion local search; the
     output says which). Each position shows how many lists contain the hub
     and how many ranked lists place it at or above that position.
+
+    Unranked lists (an article's "top hubs" with no order) say which hubs are
+    near the top, not in what order: by default they are left out, so only
+    ranked lists order the hubs (--unranked tied counts them as ties).
+
+    The score column: Borda points; for Schulze the number of hubs beaten;
+    for Kemeny the lead over the next hub (lists preferring it to the hub
+    just below minus the reverse; never negative, 0 = tied).
 
     \b
     Examples:
@@ -171,6 +184,7 @@ def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
 
     options: dict[str, Any] = {"borda": {"unlisted": unlisted}, "schulze": {"pairs": pairs},
                                "kemeny": {"pairs": pairs, "unlisted": unlisted}}[method]
+    options["unranked"] = unranked
     result = consensus_ranking(list(ranking) or None, method=method, path=rankings_file,
                                edition=edition, **options)
     table = result.table.head(top) if top else result.table
@@ -182,9 +196,13 @@ def consensus(ranking: tuple[str, ...], method: str, unlisted: str, pairs: str,
         sys.stdout.write(_csv(table))
     else:
         c = console()
-        c.print(_rich(table.drop("item"), f"consensus: {result.method}", digits=1))
-        c.print(f"[dim]{result.description}; support: lists containing the hub / ranked "
-                f"lists placing it at or above the position (of {result.n_lists} lists)[/]")
+        shown = table.drop("item").rename({
+            "label": "hub", "score": result.score_label, "lists_containing": "lists",
+            "lists_at_or_above": "ranked lists at or above"})
+        c.print(_rich(shown, f"consensus: {result.method}", digits=1))
+        c.print(f"[dim]{result.description}; lists: lists containing the hub; ranked lists "
+                f"at or above: those placing it at or above the position "
+                f"(of {result.n_lists} lists)[/]")
 
 
 @click.command()

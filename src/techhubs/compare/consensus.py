@@ -1,6 +1,16 @@
 """Consensus rankings over partial, ranked and unranked lists.
 
-Items are hub keys; the universe is the union of all lists (n items).
+Items are hub keys; the universe is the union of the lists used (n items).
+
+**Unranked lists** (an article's "top tech hubs" without an order) say which
+hubs belong near the top, not in what order. By the ``unranked`` rule:
+
+* ``"ignore"`` (default): they are left out, so only ranked lists order the
+  hubs, and a hub named only by unranked lists is not in the consensus (the
+  result's ``params["unranked_left_out"]`` names the lists left out). A
+  handful of unranked lists could otherwise outvote every ranked one: a hub
+  on many listicles would lead though no ranking puts it first;
+* ``"tied"``: each is read as a list whose hubs all share one rank (below).
 
 **Borda** (:func:`borda`). Within a list of m items, an item's position q is
 its 1-based place among the list's items, with tied items (equal ranks, or
@@ -38,8 +48,12 @@ which was used.
 Each consensus position k reports support: how many lists contain the item
 (``lists_containing``) and how many ranked lists place it at or above k
 (``lists_at_or_above``: published rank <= k). ``score`` is the Borda total,
-the number of items a Schulze winner beats, or for Kemeny the item's net
-pairwise support (lists preferring it to others minus the reverse).
+the number of items a Schulze winner beats, or for Kemeny the item's **lead
+over the next**: lists preferring it to the hub just below it minus the
+reverse. A Kemeny order never places a hub below one that more lists prefer
+it to (swapping the two would lower the disagreement), so the lead is never
+negative, and a lead of 0 is a tie (the two share a rank); the last hub has
+no lead (NaN). ``Consensus.score_label`` names the score for headers.
 """
 
 from __future__ import annotations
@@ -55,6 +69,7 @@ import polars as pl
 from techhubs.compare.rankings import RankedList
 from techhubs.errors import MethodologyError
 
+UNRANKED_RULES = ("ignore", "tied")
 UNLISTED_CONVENTIONS = ("share", "zero")
 PAIR_CONVENTIONS = ("listed_over_unlisted", "listed")
 METHODS = ("borda", "schulze", "kemeny")
@@ -69,6 +84,7 @@ class Consensus:
     table: pl.DataFrame
     n_lists: int
     params: dict[str, Any] = field(default_factory=dict)
+    score_label: str = "score"
 
     @property
     def order(self) -> list[str]:
@@ -180,31 +196,56 @@ def _competition(values: Sequence[float]) -> list[int]:
     return ranks
 
 
-def _check(lists: Sequence[RankedList]) -> None:
+def _usable(lists: Sequence[RankedList], unranked: str) -> tuple[list[RankedList], list[str]]:
+    """The lists the ``unranked`` rule keeps, and the names of those it leaves out."""
+    if unranked not in UNRANKED_RULES:
+        raise MethodologyError(f"unknown unranked rule {unranked!r}", key="unranked",
+                               hint=f"one of {', '.join(UNRANKED_RULES)}")
     if not lists or not any(len(lst) for lst in lists):
         raise MethodologyError("consensus needs at least one non-empty list")
+    if unranked == "tied":
+        return list(lists), []
+    kept = [lst for lst in lists if lst.ordered]
+    if not any(len(lst) for lst in kept):
+        raise MethodologyError(
+            "consensus needs at least one ranked list; every list given is unranked",
+            key="unranked", hint="count unranked lists as ties with unranked='tied' "
+                                 "(--unranked tied)")
+    return kept, [lst.name for lst in lists if not lst.ordered]
+
+
+def _lists_note(used: Sequence[RankedList], left_out: Sequence[str]) -> str:
+    note = f"over {len(used)} lists"
+    if left_out:
+        note += (f" ({len(left_out)} unranked list{'s' if len(left_out) > 1 else ''} left out: "
+                 "they say which hubs are near the top, not in what order; "
+                 "unranked='tied' counts them as ties)")
+    elif any(not lst.ordered for lst in used):
+        note += " (unranked lists counted as lists whose hubs tie)"
+    return note
 
 
 def borda(lists: Sequence[RankedList], unlisted: str = "share",
-          labels: dict[str, str] | None = None) -> Consensus:
+          labels: dict[str, str] | None = None, unranked: str = "ignore") -> Consensus:
     """Borda consensus: items by total points (ties share a rank, then by name)."""
-    _check(lists)
-    scores = borda_scores(lists, unlisted)
+    used, left_out = _usable(lists, unranked)
+    scores = borda_scores(used, unlisted)
     order = sorted(scores, key=lambda i: (-scores[i], i))
     vals = [scores[i] for i in order]
     ranks = _competition([-v for v in vals])
-    desc = (f"Borda count over {len(lists)} lists; unlisted items "
+    desc = (f"Borda count {_lists_note(used, left_out)}; unlisted items "
             + ("share the remaining positions" if unlisted == "share" else "score 0"))
-    return Consensus("borda", desc, _table(order, ranks, vals, lists, labels), len(lists),
-                     {"unlisted": unlisted})
+    return Consensus("borda", desc, _table(order, ranks, vals, used, labels), len(used),
+                     {"unlisted": unlisted, "unranked": unranked,
+                      "unranked_left_out": left_out}, "Borda points")
 
 
 def schulze(lists: Sequence[RankedList], pairs: str = "listed_over_unlisted",
-            labels: dict[str, str] | None = None) -> Consensus:
+            labels: dict[str, str] | None = None, unranked: str = "ignore") -> Consensus:
     """Schulze consensus (winning votes); ``score`` = number of items beaten."""
-    _check(lists)
-    items = _universe(lists)
-    d = pairwise(lists, items, pairs)
+    used, left_out = _usable(lists, unranked)
+    items = _universe(used)
+    d = pairwise(used, items, pairs)
     n = len(items)
     strength = np.where(d > d.T, d, 0).astype(np.int64)
     for k in range(n):  # Floyd-Warshall on the widest path
@@ -217,12 +258,14 @@ def schulze(lists: Sequence[RankedList], pairs: str = "listed_over_unlisted",
     order_idx = sorted(range(n), key=lambda i: (beaten_by[i], -wins[i], items[i]))
     order = [items[i] for i in order_idx]
     ranks = [int(beaten_by[i]) + 1 for i in order_idx]
-    desc = (f"Schulze method (winning votes, strongest paths) over {len(lists)} lists; "
+    desc = (f"Schulze method (winning votes, strongest paths) {_lists_note(used, left_out)}; "
             + ("a listed item is preferred to an unlisted one" if pairs == "listed_over_unlisted"
-               else "only lists holding both items compare them"))
+               else "only lists holding both items compare them")
+            + "; score: the number of hubs it beats by strongest path")
     return Consensus("schulze", desc,
-                     _table(order, ranks, [float(wins[i]) for i in order_idx], lists, labels),
-                     len(lists), {"pairs": pairs})
+                     _table(order, ranks, [float(wins[i]) for i in order_idx], used, labels),
+                     len(used), {"pairs": pairs, "unranked": unranked,
+                                 "unranked_left_out": left_out}, "hubs beaten")
 
 
 def kemeny_cost(order: Sequence[int], d: np.ndarray) -> int:
@@ -281,17 +324,20 @@ def _kemeny_local(start: list[int], d: np.ndarray) -> list[int]:
 
 def kemeny(lists: Sequence[RankedList], pairs: str = "listed_over_unlisted",
            unlisted: str = "share", exact_limit: int = 10,
-           labels: dict[str, str] | None = None) -> Consensus:
-    """Kemeny-Young consensus: exact for n <= ``exact_limit``, else Borda + best-insertion."""
-    _check(lists)
-    items = _universe(lists)
-    d = pairwise(lists, items, pairs)
+           labels: dict[str, str] | None = None, unranked: str = "ignore") -> Consensus:
+    """Kemeny-Young consensus: exact for n <= ``exact_limit``, else Borda + best-insertion.
+
+    ``score`` is each hub's lead over the next one (see the module notes).
+    """
+    used, left_out = _usable(lists, unranked)
+    items = _universe(used)
+    d = pairwise(used, items, pairs)
     idx = {i: k for k, i in enumerate(items)}
     if len(items) <= exact_limit:
         order_idx = _kemeny_exact(d)
         how = "exact (dynamic programming over subsets)"
     else:
-        start = borda(lists, unlisted).order
+        start = borda(used, unlisted, unranked="tied").order
         order_idx = _kemeny_local([idx[i] for i in start], d)
         how = ("approximation: Borda order refined by best-insertion local search "
                "(local optimum, not guaranteed minimal)")
@@ -302,15 +348,18 @@ def kemeny(lists: Sequence[RankedList], pairs: str = "listed_over_unlisted",
     for k in range(1, len(order_idx)):
         a, b = order_idx[k - 1], order_idx[k]
         ranks.append(ranks[-1] if d[a, b] == d[b, a] else k + 1)
-    # score: net pairwise support of each item against the rest
-    net = [float(np.sum(d[i]) - np.sum(d[:, i])) for i in order_idx]
-    desc = (f"Kemeny-Young, {how}, over {len(lists)} lists; total pairwise disagreement "
-            f"{cost}; " + ("a listed item is preferred to an unlisted one"
-                           if pairs == "listed_over_unlisted"
-                           else "only lists holding both items compare them"))
-    return Consensus("kemeny", desc, _table(order, ranks, net, lists, labels), len(lists),
+    # score: lead over the next hub (>= 0 in a Kemeny order; 0 = tied with it)
+    lead = [float(d[a, b] - d[b, a]) for a, b in itertools.pairwise(order_idx)] + [float("nan")]
+    desc = (f"Kemeny-Young, {how}, {_lists_note(used, left_out)}; total pairwise "
+            f"disagreement {cost}; " + ("a listed item is preferred to an unlisted one"
+                                        if pairs == "listed_over_unlisted"
+                                        else "only lists holding both items compare them")
+            + "; score: lists preferring the hub to the next one minus the reverse "
+              "(0 = tied with it)")
+    return Consensus("kemeny", desc, _table(order, ranks, lead, used, labels), len(used),
                      {"pairs": pairs, "exact": len(items) <= exact_limit,
-                      "disagreement": cost, "how": how})
+                      "disagreement": cost, "how": how, "unranked": unranked,
+                      "unranked_left_out": left_out}, "lead over next")
 
 
 def consensus(lists: Sequence[RankedList], method: str = "borda", **options: Any) -> Consensus:
@@ -342,6 +391,6 @@ def brute_force_kemeny(lists: Sequence[RankedList], pairs: str = "listed_over_un
     return best
 
 
-__all__ = ["METHODS", "PAIR_CONVENTIONS", "UNLISTED_CONVENTIONS", "Consensus", "borda",
+__all__ = ["METHODS", "PAIR_CONVENTIONS", "UNLISTED_CONVENTIONS", "UNRANKED_RULES", "Consensus", "borda",
            "borda_scores", "brute_force_kemeny", "consensus", "kemeny", "kemeny_cost",
            "pairwise", "schulze"]

@@ -35,6 +35,7 @@ from techhubs.compare import (
     resolve_hub,
     resolve_rankings,
 )
+from techhubs.compare.consensus import PAIR_CONVENTIONS, UNLISTED_CONVENTIONS, UNRANKED_RULES
 from techhubs.datasets import edition_info, list_editions, load_edition
 from techhubs.errors import TechhubsError, UnknownNameError
 from techhubs.panel import Panel
@@ -91,8 +92,8 @@ def build_index(panel: Panel, edition: str = "gii-2023") -> PublishedIndex:
 # reports the same error with the parameter it came from as the key.
 
 CONSENSUS_METHODS = ("borda", "schulze", "kemeny")
-UNLISTED = ("share", "zero")
-PAIRS = ("listed_over_unlisted", "listed")
+UNLISTED = UNLISTED_CONVENTIONS
+PAIRS = PAIR_CONVENTIONS
 
 
 @functools.lru_cache(maxsize=4)
@@ -209,7 +210,8 @@ def agreement_view(rankings: tuple[str, ...] | None = None, p: float = DEFAULT_P
 @functools.lru_cache(maxsize=64)
 def consensus_view(method: str = "borda", rankings: tuple[str, ...] | None = None,
                    unlisted: str = "share", pairs: str = "listed_over_unlisted",
-                   edition: str = "gii-2023") -> tuple[dict[str, Any], pl.DataFrame]:
+                   edition: str = "gii-2023", unranked: str = "ignore"
+                   ) -> tuple[dict[str, Any], pl.DataFrame]:
     """A consensus ranking (:func:`techhubs.compare.consensus_ranking`): notes and table.
 
     The notes say which Kemeny variant ran (``exact`` or the approximation).
@@ -223,9 +225,13 @@ def consensus_view(method: str = "borda", rankings: tuple[str, ...] | None = Non
     if pairs not in PAIRS:
         raise TechhubsError(f"unknown pairs convention {pairs!r}", key="pairs",
                             hint=f"one of {', '.join(PAIRS)}")
+    if unranked not in UNRANKED_RULES:
+        raise TechhubsError(f"unknown unranked rule {unranked!r}", key="unranked",
+                            hint=f"one of {', '.join(UNRANKED_RULES)}")
     _edition(edition)
     options: dict[str, Any] = {"borda": {"unlisted": unlisted}, "schulze": {"pairs": pairs},
                                "kemeny": {"pairs": pairs, "unlisted": unlisted}}[method]
+    options["unranked"] = unranked
     result = consensus_ranking(list(rankings) if rankings else None, method=method,
                                edition=edition, **options)
     params = dict(result.params)
@@ -234,7 +240,8 @@ def consensus_view(method: str = "borda", rankings: tuple[str, ...] | None = Non
         variant = "exact" if params.get("exact") else "approximation"
     meta = {"method": result.method, "description": result.description,
             "n_lists": result.n_lists, "rankings": list(rankings or ranking_names()),
-            "variant": variant, "params": params, "options": options, "edition": edition}
+            "variant": variant, "params": params, "options": options, "edition": edition,
+            "score": result.score_label}
     return meta, result.table
 
 

@@ -80,7 +80,8 @@ export function drawAgreement(table, data, metric) {
 }
 
 export function drawConsensus(table, data) {
-  head(table, [["#", "num"], ["Hub", ""], ["Score", "num"],
+  const score = data.score ? data.score[0].toUpperCase() + data.score.slice(1) : "Score";
+  head(table, [["#", "num"], ["Hub", ""], [score, "num"],
     ["Lists", "num", "lists that contain the hub"],
     ["Ranked at or above", "num", "ranked lists placing the hub at or above this position"]]);
   const body = table.tBodies[0];
