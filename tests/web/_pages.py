@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-def open_page(browser, url: str):
+def open_page(browser, url: str, viewport: tuple[int, int] = (1400, 1000)):
     """A dashboard page with its console problems and requests recorded."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     problems: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")

@@ -92,3 +92,70 @@ def test_permalink_restores_the_view_and_map_opens_a_profile(browser, server, ar
     page.screenshot(path=str(artifacts / "dashboard-permalink.png"))
     assert problems == []
     page.close()
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def _zoom(page) -> float:
+    return float(page.locator("#map").get_attribute("data-zoom"))
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (390, 844)])
+def test_map_is_the_main_view(browser, server, artifacts, width, height):
+    """The map spans the page, zooms, pans and names hubs on hover; nothing overflows."""
+    page, problems, _ = open_page(browser, server + "/", viewport=(width, height))
+    frame = _box(page, "#map-frame")
+    table = _box(page, "#table-panel")
+    # The map is the widest thing on the page and comes first, above the table.
+    assert frame["width"] >= 0.85 * width
+    assert frame["y"] + frame["height"] <= table["y"]
+    if width >= 1000:
+        assert frame["height"] >= 0.5 * height  # the main view, not a tile
+        side = _box(page, "#side")
+        assert abs(side["y"] - table["y"]) < 2  # table and weights side by side: no empty half
+    # Nothing is wider than the screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(artifacts / f"dashboard-{width}x{height}.png"))
+
+    # Hover a hub: its name and rank appear.
+    singapore = page.locator("#map circle[data-unit=singapore]")
+    singapore.hover()
+    tip = page.locator("#map-tip")
+    tip.wait_for(state="visible")
+    rank = page.locator("#ranking tbody tr[data-unit=singapore] td.rank").inner_text()
+    assert tip.inner_text().startswith("Singapore\nrank " + rank + " ·")
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
+    seoul = page.locator("#map circle[data-unit=seoul]")
+
+    # Zoom in with the button and the wheel; hubs keep their size on screen, names show.
+    r0 = seoul.bounding_box()["width"]
+    page.locator("#zoom-in").click()
+    assert _zoom(page) == 2.0
+    assert abs(seoul.bounding_box()["width"] - r0) < 1.5
+    page.locator("#zoom-reset").click()
+    # Wheel over East Asia, where hubs pile up at world scale: they separate and are named.
+    box = seoul.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(3):
+        page.mouse.wheel(0, -200)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.zoom) > 2.5")
+    assert page.locator("#map text.hub-label[data-unit=seoul]").is_visible()
+    assert page.locator("#map text.hub-label[data-unit=beijing]").is_visible()
+    page.screenshot(path=str(artifacts / f"dashboard-{width}x{height}-zoomed.png"))
+    centre = _box(page, "#map")
+    # Drag to pan: the map moves, and the drag opens no profile.
+    before = page.locator("#map g.viewport").get_attribute("transform")
+    x, y = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 80, y + 30, steps=5)
+    page.mouse.up()
+    assert page.locator("#map g.viewport").get_attribute("transform") != before
+    assert page.locator("#profile").is_hidden()
+    page.locator("#zoom-reset").click()
+    assert _zoom(page) == 1.0
+    assert problems == []
+    page.close()

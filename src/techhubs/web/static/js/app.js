@@ -3,7 +3,7 @@
 // Plain ES modules; every view is kept in the address bar (a permalink).
 
 import { getJSON, postJSON, weightsParam } from "./api.js";
-import { drawLegend, drawMap, loadOutline } from "./map.js";
+import { drawLegend, drawMap, enableZoom, loadOutline, resetZoom, zoomAt } from "./map.js";
 import { drawCompare, drawProfile } from "./profile.js";
 import { PublishedView } from "./published.js";
 import { drawSliders } from "./sliders.js";
@@ -201,6 +201,10 @@ async function loadEdition() {
 }
 
 function wire() {
+  enableZoom($("map"));
+  $("zoom-in").addEventListener("click", () => zoomAt($("map"), 2));
+  $("zoom-out").addEventListener("click", () => zoomAt($("map"), 0.5));
+  $("zoom-reset").addEventListener("click", () => resetZoom($("map")));
   for (const button of $("tabs").querySelectorAll("button")) {
     button.addEventListener("click", guarded(() => showTab(button.dataset.tab)));
   }
