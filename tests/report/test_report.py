@@ -62,6 +62,12 @@ def test_report_sections_and_hub_pages(report):
     assert positions == sorted(positions)
     # Methodology and provenance: tree, steps, edition file hash.
     assert "pct_applications" in html and "scientific_publications" in html
+    # The ranking table's headers are human names with units, the code as a tooltip.
+    ranking = html[html.index('<section id="ranking">'):html.index("</thead>",
+                                                                   html.index('id="ranking"'))]
+    assert ('>PCT patent applications <span class="unit">(applications)</span>' in ranking)
+    assert '>Scientific publications <span class="unit">(articles)</span>' in ranking
+    assert ">pct_applications<" not in ranking
     prov = workflows.rank("gii-2023").provenance
     assert prov["sha256"] in html
     # Per-hub content: published ranks and quoted facts with their source.

@@ -55,14 +55,15 @@ def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
 
 
 @click.command()
-@click.option("--edition", default=None, help="Bundled edition (default gii-2023).")
+@click.option("--edition", "-e", default=None, metavar="NAME",
+              help="Bundled edition (default gii-2023).")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="A panel data file (CSV/TSV/Parquet) instead of an edition.")
-@click.option("--method", default=None,
+@click.option("--method", "-m", default=None, metavar="PRESET|FILE",
               help="Methodology preset or TOML file (default: the edition's own).")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A `techhubs build` results folder instead of an edition.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("report.html"), show_default=True, help="The HTML file to write.")
 @click.option("--runs", default=500, show_default=True, type=click.IntRange(0, 100_000),
               help="Monte Carlo runs for the rank intervals (0: no intervals).")

@@ -9,7 +9,6 @@ terminal.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import textwrap
 import unicodedata
@@ -45,12 +44,7 @@ def text_width(text: str) -> int:
                0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
-def short_label(text: str, width: int = 24) -> str:
-    """A header: the label without its parenthesis, cut at a word within ``width``."""
-    text = re.sub(r"\s*\(.*?\)", "", text).strip() or text
-    if len(text) <= width:
-        return text
-    return text[:width - 1].rsplit(" ", 1)[0] + "…"
+_HEADER_WIDTH = 24
 
 
 @dataclass(frozen=True)
@@ -95,13 +89,13 @@ def _candidates(ranking: Ranking) -> list[Column]:
     codes = list(ranking.indicators)
     pillars = [p for p in ranking.pillars if f"{p}__score" in t.columns]
     if pillars and len(codes) > NARROW_PANEL:
-        out += [Column(p, short_label(ranking.label(p)), _number(f"{p}__score"))
+        out += [Column(p, ranking.header(p, _HEADER_WIDTH), _number(f"{p}__score"))
                 for p in pillars]
     for code in codes:
         # counts print as counts (249, not 249.00) when the whole column is whole numbers
         values = t[code].drop_nulls() if code in t.columns else t["rank"].head(0)
         digits = 0 if values.len() and bool((values == values.round(0)).all()) else 2
-        out.append(Column(code, short_label(ranking.label(code)), _number(code, digits)))
+        out.append(Column(code, ranking.header(code, _HEADER_WIDTH), _number(code, digits)))
         if f"{code}__norm" in t.columns:
             out.append(Column(f"{code}__norm", "share %" if method == "share" else "norm.",
                               _number(f"{code}__norm")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +51,18 @@ class Ranking:
 
     def label(self, code: str) -> str:
         return self.labels.get(code) or code.replace("_", " ")
+
+    def header(self, code: str, width: int | None = None) -> str:
+        """A column header: the label without its parenthesis, cut at a word within ``width``.
+
+        >>> Ranking(pl.DataFrame(), labels={"pct": "PCT applications (inventors)"}).header("pct")
+        'PCT applications'
+        """
+        text = self.label(code)
+        text = re.sub(r"\s*\(.*?\)", "", text).strip() or text
+        if width is None or len(text) <= width:
+            return text
+        return text[:width - 1].rsplit(" ", 1)[0] + "…"
 
     def _with_table(self, table: pl.DataFrame) -> Ranking:
         return replace(self, table=table)

@@ -40,6 +40,17 @@ def fit(edition: str | None = None, data: str | Path | None = None, method: str 
     return workflows.fit(edition=edition, data=data, method=method)
 
 
+def _headers(composite: Composite) -> dict[str, dict[str, str]]:
+    """Each indicator's human name and unit for the table headers (code kept as a tooltip)."""
+    out = {}
+    for code in composite.ranking_.indicators:
+        meta = composite.panel_.indicator_meta(code)
+        unit = str(meta.get("unit") or "")
+        out[code] = {"name": composite.ranking_.header(code), "unit": unit,
+                     "code": f"{code}: {composite.ranking_.label(code)}"}
+    return out
+
+
 def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
                    weight_uncertainty: float = 0.25, hub_pages: int = 100,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -105,7 +116,8 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
         "steps": provenance.get("steps", {}), "log": [e.to_dict() for e in composite.log_],
         "provenance": {k: v for k, v in provenance.items() if k != "steps"},
         "rows": rows, "hubs": hubs, "n_units": len(rows), "indicators":
-        list(composite.ranking_.indicators), "intervals": bool(intervals),
+        list(composite.ranking_.indicators), "headers": _headers(composite),
+        "intervals": bool(intervals),
         "interval_note": interval_note, "runs": runs, "seed": seed,
         "weight_uncertainty": weight_uncertainty, "hub_pages": hub_pages,
         "map": map_svg(rows), "interval_chart": interval_chart(rows, len(rows)),
