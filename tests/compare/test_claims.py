@@ -40,6 +40,17 @@ def test_daedeok_innopolis_is_in_daejeon(checked: pl.DataFrame) -> None:
     row = one(checked, "Seoul", "innovation_district")
     assert row["status"] == "contradicted"
     assert "Daejeon" in row["figures"] and "rank 18" in row["figures"]
+    # The claim is the article's words; the reviewer's note stays out of it.
+    assert row["statement"] == "Daedeok Innopolis, a 7.2 km2 hub"
+
+
+def test_no_claim_carries_its_own_verdict() -> None:
+    facts = load_facts()
+    for row in facts.iter_rows(named=True):
+        # A place the verdict depends on never appears in the claim unless the article says it.
+        assert "(" not in row["statement"] or "is in" not in row["statement"], row
+    noted = facts.filter(pl.col("note") != "")
+    assert noted["fact"].to_list() == ["innovation_district"]
 
 
 def test_rank_and_share_claims_against_gii_2025(checked: pl.DataFrame) -> None:

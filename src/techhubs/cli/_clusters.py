@@ -9,7 +9,9 @@ from typing import Any
 import click
 import polars as pl
 
+from techhubs.clusters.params import DEFAULT_EPS_KM, DEFAULT_MERGE_THRESHOLD, DEFAULT_MIN_WEIGHT
 from techhubs.errors import DataError
+from techhubs.points import DEFAULT_PRECISION
 
 
 def read_points(path: Path) -> pl.DataFrame:
@@ -87,29 +89,29 @@ def write_result(result: Any, out: Path) -> list[Path]:
 @click.option(
     "--eps-km",
     type=float,
-    default=None,
-    show_default="12",
+    default=DEFAULT_EPS_KM,
+    show_default=True,
     help="DBSCAN radius along the Earth's surface, km.",
 )
 @click.option(
     "--min-weight",
     type=float,
-    default=None,
-    show_default="25",
+    default=DEFAULT_MIN_WEIGHT,
+    show_default=True,
     help="Summed weight within the radius that makes a location core.",
 )
 @click.option(
     "--precision",
     type=int,
-    default=None,
-    show_default="2",
+    default=DEFAULT_PRECISION,
+    show_default=True,
     help="Decimal digits to round coordinates to before clustering (-1: no rounding).",
 )
 @click.option(
     "--merge-threshold",
     type=float,
-    default=None,
-    show_default="0.5",
+    default=DEFAULT_MERGE_THRESHOLD,
+    show_default=True,
     help="Share of a cluster's weight near another source's cluster core that merges them.",
 )
 @click.option("--no-names", is_flag=True, help="Skip GeoNames naming (faster).")
@@ -146,13 +148,7 @@ def clusters_command(
     from rich.table import Table
 
     from techhubs.cli._console import console as stdout_console
-    from techhubs.clusters import (
-        DEFAULT_EPS_KM,
-        DEFAULT_MERGE_THRESHOLD,
-        DEFAULT_MIN_WEIGHT,
-        find_clusters,
-    )
-    from techhubs.points import DEFAULT_PRECISION
+    from techhubs.clusters import find_clusters
 
     console = Console(stderr=True)
     frame = read_points(points)

@@ -1,7 +1,10 @@
 """Check claims of articles against bundled editions and published rankings.
 
 Facts (``datasets/data/article_facts.csv``: place, fact, value, statement,
-source_title) are checked by kind:
+source_title, and an optional note) are checked by kind. ``statement`` is the
+claim as the article makes it; ``note`` holds a reviewer's remark (e.g. where a
+district really is), kept out of the claim so that no claim carries its own
+verdict, and never read by the checks:
 
 * ``rank`` - against the published ranking the statement names ("GII 2024
   ... rank" -> ``gii-2024``), else the default ``ranking`` (GII 2025, which
@@ -83,8 +86,10 @@ def load_facts(path: str | Path | None = None) -> pl.DataFrame:
         for col in ("place", "fact"):
             if not (row[col] or "").strip():
                 raise DataError(f"empty {col}", file=file, line=line, key=col)
+    if "note" not in frame.columns:
+        frame = frame.with_columns(pl.lit("").alias("note"))
     return frame.with_columns(pl.int_range(2, frame.height + 2).alias("line"),
-                              *(pl.col(c).fill_null("") for c in FACT_COLUMNS))
+                              *(pl.col(c).fill_null("") for c in (*FACT_COLUMNS, "note")))
 
 
 def _parse_value(text: str) -> tuple[str, float] | None:
