@@ -202,3 +202,13 @@ def test_agglomeration_population_hand_computed() -> None:
 
 def test_cache_file_depends_on_matching_parameters() -> None:
     assert Geocoder().default_cache_path() != Geocoder(fuzzy_cutoff=85).default_cache_path()
+
+
+def test_equally_close_fuzzy_names_are_decided_by_prominence(coder: Geocoder) -> None:
+    # "Rancho Dominguez" is as close to East as to West Rancho Dominguez: the more
+    # prominent place wins, whatever order the candidates come in (an arbitrary
+    # order once made two ingests of one file differ).
+    hit = coder.resolve_one("Rancho Dominguez", "CA", "USA")
+    assert (hit.name, hit.match) == ("East Rancho Dominguez", "fuzzy")
+    pools = coder._fuzzy_pools
+    assert all(keys == sorted(keys) for keys in pools.values())

@@ -143,11 +143,13 @@ def clusters_command(
     after their largest GeoNames cities. Bad rows are reported with their row
     numbers and dropped (or, with --strict, stop the run).
     """
+    from rich import box
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from techhubs.cli._console import console as stdout_console
+    from techhubs.cli._console import fmt_number
     from techhubs.clusters import find_clusters
 
     console = Console(stderr=True)
@@ -182,19 +184,21 @@ def clusters_command(
     if result.report.rows_dropped:
         console.print(f"[yellow]warning:[/] {result.report.describe()}")
     paths = write_result(result, out)
-    table = Table(
-        title=f"{result.clusters.height} clusters (top {min(top, result.clusters.height)})"
-    )
-    for col in ("id", "name", "economies", "weight", *result.sources):
-        table.add_column(col, justify="right" if col not in ("name", "economies") else "left")
-    for row in result.clusters.head(top).iter_rows(named=True):
-        table.add_row(
-            str(row["cluster_id"]),
-            row["name"] or "",
-            "/".join(row["economies"] or []),
-            f"{row['weight']:.1f}",
-            *[f"{row[f'weight_{s}']:.1f}" for s in result.sources],
-        )
+    shown = result.clusters.head(top)
+    # per-source weights only when there is more than one source (else they equal the weight)
+    per_source = result.sources if len(result.sources) > 1 else ()
+    weights = ["weight", *(f"weight_{s}" for s in per_source)]
+    # whole-number weights (counts) print without decimals
+    digits = 0 if all(v is None or float(v).is_integer()
+                      for w in weights for v in shown[w].to_list()) else 1
+    table = Table(title=f"{result.clusters.height} clusters (top {shown.height})",
+                  box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
+    for header in ("id", "name", "economies", "weight", *(f"weight: {s}" for s in per_source)):
+        table.add_column(header, justify="left" if header in ("name", "economies") else "right")
+    for row in shown.iter_rows(named=True):
+        table.add_row(str(row["cluster_id"]), row["name"] or "",
+                      "/".join(row["economies"] or []),
+                      *(fmt_number(float(row[w]), digits) for w in weights))
     stdout_console().print(table)
     for p in paths:
         console.print(f"wrote {p}")

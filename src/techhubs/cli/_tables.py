@@ -196,14 +196,33 @@ def fit_table(ranking: Ranking, width: int, title: str | None = None,
     width_of = [max([text_width(c.header)] + [text_width(r[i]) for r in rows])
                 for i, c in enumerate(every)]
     used = sum(width_of[:3]) + 2 * GAP
-    chosen = []
-    for i, column in enumerate(candidates):
-        extra = width_of[3 + i] + GAP
-        if used + extra <= width:  # else a narrower later column may still fit
-            chosen.append(column)
-            used += extra
+    extra = {c.key: width_of[3 + i] + GAP for i, c in enumerate(candidates)}
+    chosen: list[Column] = []
+    complete = True  # every indicator shown so far: later extras (prev, note) may follow
+    for group in _groups(ranking, candidates):
+        need = sum(extra[c.key] for c in group)
+        indicator = group[0].key in ranking.indicators
+        if complete and used + need <= width:
+            chosen += group
+            used += need
+        elif indicator:
+            # indicators in order, a value with its share; nothing after a missing one
+            complete = False
     left = [c.key for c in candidates if c not in chosen]
     return render(ranking, chosen, title, width, colour), left
+
+
+def _groups(ranking: Ranking, columns: Sequence[Column]) -> list[list[Column]]:
+    """Columns that are shown or left out together: an indicator with its share or
+    normalised value, the previous rank with the change."""
+    groups: list[list[Column]] = []
+    for column in columns:
+        key = column.key
+        if groups and (key.endswith("__norm") or key == "change"):
+            groups[-1].append(column)
+        else:
+            groups.append([column])
+    return groups
 
 
 def echo_wrapped(text: str, width: int, dim: bool = False, colour: bool = False) -> None:

@@ -436,10 +436,15 @@ class Geocoder:
             "key", "country_code", "admin1_code"
         )
         pools: dict[tuple[str, str], list[str]] = {}
-        for (country, admin1), group in primary.group_by("country_code", "admin1_code"):
-            pools[(str(country), str(admin1))] = group["key"].unique().to_list()
-        for (country,), group in primary.group_by("country_code"):
-            pools[(str(country), "")] = group["key"].unique().to_list()
+        # keys sorted: the same pool, hence the same answer, in every process
+        keys = primary.unique(["key", "country_code", "admin1_code"]).sort("key")
+        by_region = keys.group_by("country_code", "admin1_code", maintain_order=True).agg("key")
+        for country, admin1, names in by_region.iter_rows():
+            pools[(str(country), str(admin1))] = names
+        by_country = (keys.unique(["key", "country_code"], maintain_order=True)
+                      .group_by("country_code", maintain_order=True).agg("key"))
+        for country, names in by_country.iter_rows():
+            pools[(str(country), "")] = names
         return pools
 
     # -- public API ----------------------------------------------------------
@@ -705,12 +710,16 @@ class Geocoder:
             return None
         # Within one region the pool is small, so a looser cutoff stays safe.
         cutoff = self.region_fuzzy_cutoff if admin1 else self.fuzzy_cutoff
-        hit = process.extractOne(city_key, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if hit is None:
+        hits = process.extract(city_key, pool, scorer=fuzz.ratio, score_cutoff=cutoff,
+                               limit=None)
+        if not hits:
             return None
-        key, score = hit[0], float(hit[1])
+        score = float(max(h[1] for h in hits))
+        # Names equally close ("Rancho Dominguez": East and West Rancho Dominguez) are
+        # decided by the places' prominence below, never by the order of the pool.
+        keys = [h[0] for h in hits if float(h[1]) == score]
         cands = self._names.filter(
-            (pl.col("key") == key) & (pl.col("country_code") == iso) & (pl.col("kind") == 0)
+            pl.col("key").is_in(keys) & (pl.col("country_code") == iso) & (pl.col("kind") == 0)
         )
         if admin1:
             cands = cands.filter(pl.col("admin1_code") == admin1)
