@@ -56,6 +56,8 @@ COMMANDS = {
     "clusters": (["clusters", "clean.csv", "--out", "c.parquet", "--min-weight", "3",
                   "--no-names"], "points"),
     "build": (["build", "project.toml"], "ingest"),
+    "simulate": (["simulate", "world", "--scale", "0.01"], "simulate (SYNTHETIC)"),
+    "sobol": (["robustness", "--sobol", "--runs", "256"], "Sobol"),
 }
 
 
