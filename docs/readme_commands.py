@@ -40,7 +40,7 @@ WIDTH = 140
 ELLIPSIS = "..."
 SETUP = ("pip install", "pytest")  # installing and testing are CI's job
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
-_DURATION = re.compile(r"\b\d+(\.\d+)? s\b")
+_DURATION = re.compile(r"\s*\b\d+(\.\d+)? s\b")  # with its padding: widths vary too
 
 
 @dataclass
@@ -121,7 +121,7 @@ def _shared(command: str) -> str:
 
 
 def _normalise(lines: list[str], folder: str) -> list[str]:
-    out = [_DURATION.sub("<t> s", line.replace(folder, "<tmp>").replace(str(SHARED), "../shared")
+    out = [_DURATION.sub(" <t> s", line.replace(folder, "<tmp>").replace(str(SHARED), "../shared")
                          .rstrip()) for line in lines]
     while out and not out[-1]:
         out.pop()
