@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "techhubs"
 MAX_FUNCTION_LINES = 150
 
 LAYERS: list[set[str]] = [
-    {"_version", "_lazy", "errors", "spec", "jsonio"},
+    {"_version", "_lazy", "_cache", "errors", "spec", "jsonio", "formats"},
     {"geo"},
     {"presets", "panel", "points", "config", "methodology"},
     {"index", "datasets", "sources", "aggregate", "download", "clusters"},

@@ -41,8 +41,8 @@ from typing import Any
 
 import pooch
 
+from techhubs._cache import cache_dir
 from techhubs.errors import DownloadError, UnknownNameError
-from techhubs.geo.gazetteer import cache_dir
 
 # pooch reports each download on its logger; techhubs reports through ``progress``.
 pooch.get_logger().setLevel(logging.WARNING)

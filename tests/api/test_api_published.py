@@ -243,6 +243,7 @@ ERRORS = [
     ("/api/published/agreement?p=abc", 422, "p"),
     ("/api/published/agreement?edition=../../etc/passwd", 404, "edition"),
     ("/api/published/consensus?method=copeland", 422, "method"),
+    ("/api/published/consensus?rankings=article-high-tech-innovative", 409, "unranked"),
     ("/api/published/consensus?rankings=nope", 404, "rankings"),
     ("/api/published/consensus?unlisted=half", 422, "unlisted"),
     ("/api/published/consensus?pairs=some", 422, "pairs"),

@@ -8,6 +8,10 @@ the methodology file's bytes when it is the user's, the options. Any change of a
 changes the key; a saved answer that fails its hash is recomputed. At most
 :data:`KEEP` answers are kept (oldest removed). Nothing here ever changes an answer:
 the first run computes it, later runs read it.
+
+What a command printed is kept too (:func:`load_text`, :func:`save_text`), under a key
+that adds the output format, the terminal width and colour: reading it back needs no
+numerical package, so asking again costs little more than starting Python.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from techhubs._cache import cache_dir
 from techhubs.errors import TechhubsError
-from techhubs.geo.gazetteer import cache_dir
-from techhubs.index.ranking import Ranking
+
+if TYPE_CHECKING:
+    from techhubs.index.ranking import Ranking
 
 KEEP = 32
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -59,6 +65,8 @@ def _root() -> Path:
 
 
 def load_answer(key: str) -> tuple[Ranking, list[str]] | None:
+    from techhubs.index.ranking import Ranking
+
     folder = _root() / key
     if not (folder / "footer.json").exists():
         return None
@@ -81,8 +89,42 @@ def save_answer(key: str, ranking: Ranking, footer: list[str]) -> None:
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    answers = sorted((p for p in root.iterdir() if not p.name.startswith(".")),
+    answers = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime)
     for old in answers[:-KEEP]:
         shutil.rmtree(old, ignore_errors=True)
     os.utime(root / key, (time.time(), time.time()))
+
+
+def load_text(key: str) -> str | None:
+    """What a command printed for ``key``, if kept and intact (its SHA-256 is checked)."""
+    path = _root() / f"{key}.txt.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        text = str(kept["text"])
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != kept["sha256"]:
+            raise ValueError("hash differs")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # damaged: recomputed and rewritten
+        return None
+    return text
+
+
+def save_text(key: str, text: str) -> None:
+    """Keep what a command printed (silently skipped where the cache cannot be written)."""
+    root = _root()
+    path = root / f"{key}.txt.json"
+    tmp = root / f".{key}.tmp{os.getpid()}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                                   "text": text}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return
+    kept = sorted(root.glob("*.txt.json"), key=lambda p: p.stat().st_mtime)
+    for old in kept[:-KEEP]:
+        old.unlink(missing_ok=True)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import math
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 PIPED_WIDTH = 200
 """Width of tables written to a pipe or a file when ``COLUMNS`` is not set."""
+
+
+def terminal_width() -> int:
+    """``COLUMNS`` when set, else the terminal's width, else (a pipe, a file) 200."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    return PIPED_WIDTH
 
 
 def console(stderr: bool = False) -> Console:
@@ -21,6 +32,8 @@ def console(stderr: bool = False) -> Console:
     width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
     if width is None and not stream.isatty():
         width = PIPED_WIDTH
+    from rich.console import Console  # loaded by the commands that draw with it
+
     return Console(highlight=False, soft_wrap=False, width=width, stderr=stderr)
 
 

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from techhubs.cli._console import console, fmt_number
-from techhubs.cli._tables import echo_wrapped, fit_table, terminal_width
+from techhubs.cli._console import console, fmt_number, terminal_width
 from techhubs.errors import TechhubsError
-from techhubs.index.ranking import FORMATS, Ranking
+from techhubs.formats import FORMATS
+
+if TYPE_CHECKING:
+    from techhubs.index.ranking import Ranking
+
+# The rank command's kept answers are read before any numerical package is imported:
+# the engine, Polars and rich load only when something has to be computed.
 
 
 def source_line(ranking: Ranking) -> str:
@@ -22,34 +29,56 @@ def source_line(ranking: Ranking) -> str:
     return f"source: {where} · method: {p.get('methodology')} · techhubs {p.get('techhubs')}"
 
 
+def render(ranking: Ranking, fmt: str, title: str | None, columns: list[str] | None,
+           footer: Sequence[str], width: int, colour: bool) -> str:
+    """What ``techhubs rank`` prints for ``fmt`` (table, csv or json)."""
+    from techhubs.cli._tables import fit_table, wrapped
+
+    if fmt == "csv":
+        return ranking.to_csv()
+    if fmt == "json":
+        return ranking.to_json() + "\n"
+    if fmt != "table":
+        raise TechhubsError("parquet output needs --out FILE", key="--format")
+    lines, left = fit_table(ranking, width, title, columns, colour)
+    if left:
+        lines += wrapped(f"{len(left)} more column(s) ({', '.join(left[:4])}"
+                         f"{', ...' if len(left) > 4 else ''}) do not fit: --columns to "
+                         "choose, -f csv for all", width, dim=True, colour=colour)
+    for note in ranking.notes:
+        lines += wrapped(note, width)
+    lines += wrapped(source_line(ranking), width, dim=True, colour=colour)
+    for line in footer:
+        lines += wrapped(line, width)
+    return "\n".join(lines) + "\n"
+
+
 def emit(ranking: Ranking, fmt: str, out: Path | None, title: str | None,
-         columns: list[str] | None = None, footer: Sequence[str] = ()) -> None:
+         columns: list[str] | None = None, footer: Sequence[str] = ()) -> str | None:
+    """Print the ranking (or write it to ``out``); returns what was printed."""
     if out is not None:
         written = ranking.write(out, None if fmt == "table" else fmt)
         click.echo(f"wrote {len(ranking)} rows to {written}", err=True)
         for note in ranking.notes:
             click.echo(note, err=True)
-        return
-    if fmt == "table":
-        width = terminal_width()
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        lines, left = fit_table(ranking, width, title, columns, colour)
-        click.echo("\n".join(lines))
-        if left:
-            echo_wrapped(f"{len(left)} more column(s) ({', '.join(left[:4])}"
-                         f"{', ...' if len(left) > 4 else ''}) do not fit: --columns to "
-                         "choose, -f csv for all", width, dim=True, colour=colour)
-        for note in ranking.notes:
-            echo_wrapped(note, width)
-        echo_wrapped(source_line(ranking), width, dim=True, colour=colour)
-        for line in footer:
-            echo_wrapped(line, width)
-    elif fmt == "csv":
-        sys.stdout.write(ranking.to_csv())
-    elif fmt == "json":
-        sys.stdout.write(ranking.to_json() + "\n")
+        return None
+    width, colour = _screen()
+    text = render(ranking, fmt, title, columns, footer, width, colour)
+    _write(text)
+    return text
+
+
+def _screen() -> tuple[int, bool]:
+    return terminal_width(), sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _write(text: str) -> None:
+    out = sys.stdout
+    if isinstance(out, io.TextIOWrapper) and (out.encoding or "").lower() not in ("utf-8", "utf8"):
+        click.echo(text, nl=False)  # click replaces what the terminal cannot show
     else:
-        raise TechhubsError("parquet output needs --out FILE", key="--format")
+        out.write(text)
+        out.flush()
 
 
 def answer(edition: str | None, data: Path | None, method: str | None,
@@ -135,6 +164,18 @@ def rank(edition: str | None, data: Path | None, method: str | None,
       techhubs rank --data asem_iData.csv --method asem_iMeta.csv   # COINr
       techhubs rank --intervals --runs 5000 --weight-uncertainty 0.25
     """
+    shown: str | None = None
+    if data is None and out is None and not intervals and weight_uncertainty is None:
+        from techhubs.cli._answers import answer_key, load_text
+
+        width, colour = _screen()
+        shown = answer_key("rank-output", edition=edition, method=method,
+                           denominate=denominate, top=top, economy=economy, fmt=fmt,
+                           columns=columns, width=width, colour=colour)
+        text = load_text(shown)
+        if text is not None:
+            _write(text)
+            return
     ranking, footer = answer(edition, data, method, denominate, top, economy)
     if intervals:
         from techhubs import workflows
@@ -150,7 +191,11 @@ def rank(edition: str | None, data: Path | None, method: str | None,
     elif weight_uncertainty is not None:
         raise TechhubsError("--weight-uncertainty needs --intervals", key="--weight-uncertainty")
     title = ranking.provenance.get("edition_title") or (str(data) if data else None)
-    emit(ranking, fmt, out, title, columns.split(",") if columns else None, footer)
+    text = emit(ranking, fmt, out, title, columns.split(",") if columns else None, footer)
+    if shown is not None and text is not None:
+        from techhubs.cli._answers import save_text
+
+        save_text(shown, text)
 
 
 @click.command()

@@ -8,8 +8,6 @@ terminal.
 
 from __future__ import annotations
 
-import os
-import sys
 import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -18,7 +16,7 @@ from typing import Any
 
 import click
 
-from techhubs.cli._console import PIPED_WIDTH, fmt_number, rank_span
+from techhubs.cli._console import fmt_number, rank_span
 from techhubs.errors import TechhubsError
 from techhubs.index.ranking import Ranking
 
@@ -26,16 +24,6 @@ NARROW_PANEL = 4
 """Up to this many indicators, each is shown (value and normalised value); beyond, the
 top-level pillars stand for them."""
 GAP = 3  # spaces between columns
-
-
-def terminal_width() -> int:
-    """``COLUMNS`` when set, else the terminal's width, else (a pipe, a file) 200."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    if sys.stdout.isatty():
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    return PIPED_WIDTH
 
 
 def text_width(text: str) -> int:
@@ -225,7 +213,13 @@ def _groups(ranking: Ranking, columns: Sequence[Column]) -> list[list[Column]]:
     return groups
 
 
+def wrapped(text: str, width: int, dim: bool = False, colour: bool = False) -> list[str]:
+    """A note under a table as lines wrapped to the width."""
+    return [click.style(line, dim=True) if dim and colour else line
+            for line in textwrap.wrap(text, width=width) or [""]]
+
+
 def echo_wrapped(text: str, width: int, dim: bool = False, colour: bool = False) -> None:
     """A note under a table, wrapped to the width."""
-    for line in textwrap.wrap(text, width=width) or [""]:
-        click.echo(click.style(line, dim=True) if dim and colour else line)
+    for line in wrapped(text, width, dim, colour):
+        click.echo(line)

