@@ -15,7 +15,7 @@ SOURCES = reader_names()
 
 @click.command("ingest")
 @click.argument("source", type=click.Choice(SOURCES))
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False), help="Points Parquet to write."
 )
@@ -45,6 +45,23 @@ SOURCES = reader_names()
     "--delimiter", default=",", show_default=True, help="table: CSV delimiter ('\\t' for TSV)."
 )
 @click.option("--include-inactive", is_flag=True, help="ror: keep inactive/withdrawn records.")
+@click.option("--rules", metavar="gii|gii-YYYY",
+              help="openalex: the GII's publication rules (original research articles in "
+                   "science and technology, the edition's five-year window); the options "
+                   "below refine them.")
+@click.option("--types", metavar="LIST", help="openalex: work types to keep (article,review...).")
+@click.option("--exclude-types", metavar="LIST", help="openalex: work types to drop.")
+@click.option("--domains", metavar="LIST",
+              help="openalex: domains to keep (Life Sciences, Physical Sciences, Health "
+                   "Sciences, Social Sciences).")
+@click.option("--exclude-domains", metavar="LIST", help="openalex: domains to drop.")
+@click.option("--fields", metavar="LIST", help="openalex: fields to keep (e.g. Physics and "
+                                                 "Astronomy).")
+@click.option("--exclude-fields", metavar="LIST",
+              help="openalex: fields to drop (e.g. Arts and Humanities).")
+@click.option("--years", metavar="FIRST-LAST", help="openalex: publication years to keep.")
+@click.option("--memory-limit", default="1GB", show_default=True,
+              help="openalex: DuckDB's memory limit (it spills to disk beyond).")
 @click.option(
     "--report-json", type=click.Path(dir_okay=False), help="Also write the report as JSON."
 )
@@ -66,22 +83,53 @@ def ingest(
     id_col: str | None,
     delimiter: str,
     include_inactive: bool,
+    rules: str | None,
+    types: str | None,
+    exclude_types: str | None,
+    domains: str | None,
+    exclude_domains: str | None,
+    fields: str | None,
+    exclude_fields: str | None,
+    years: str | None,
+    memory_limit: str,
     report_json: str | None,
 ) -> None:
     """Read SOURCE records from FILES into a points Parquet file and print the accounting.
 
     SOURCE is crunchbase (funding rounds CSV), patentsview (inventor + location
-    [+ patent] TSVs), openalex (works JSONL, with --institutions), ror (JSON v2
-    or CSV dump) or table (any CSV/Parquet mapped with --lat/--lon or
-    --city/--country). Every record is used or dropped with a counted reason.
+    [+ patent] TSVs), openalex (works JSON Lines parts, or the works folder of a
+    snapshot with its manifest; with --institutions), ror (JSON v2 or CSV dump)
+    or table (any CSV/Parquet mapped with --lat/--lon or --city/--country).
+    Every record is used or dropped with a counted reason.
+
+    \b
+    Examples:
+      techhubs ingest openalex openalex/data/works --institutions inst.jsonl --out pubs.parquet
+      techhubs ingest openalex part_000.gz --institutions ror.json --rules gii-2023 --out p.parquet
+      techhubs ingest openalex works/ --institutions i.jsonl --types article \\
+          --exclude-domains "Social Sciences" --years 2018-2022 --out p.parquet
     """
+    from techhubs.sources.filters import split_list
+
     options: dict[str, object] = {}
+    lists = {"types": types, "exclude_types": exclude_types, "domains": domains,
+             "exclude_domains": exclude_domains, "fields": fields,
+             "exclude_fields": exclude_fields}
+    if source != "openalex" and (rules or years or any(lists.values())):
+        raise DataError("--rules, --types, --domains, --fields and --years apply to openalex",
+                        key="--rules" if rules else "--years" if years else "--types")
     if source == "openalex":
         if not institutions:
             raise DataError(
                 "openalex needs --institutions (OpenAlex institutions JSONL or ROR dump)",
                 key="--institutions")
         options["institutions"] = institutions
+        options["memory_limit"] = memory_limit
+        options |= {k: split_list(v) for k, v in lists.items() if v is not None}
+        if rules:
+            options["rules"] = rules
+        if years:
+            options["years"] = years
     elif source == "ror":
         options["include_inactive"] = include_inactive
     elif source == "table":
@@ -99,6 +147,9 @@ def ingest(
     from techhubs.cli._console import Steps
 
     console = Console(stderr=True)
+    describe = getattr(reader, "work_filter", None)
+    if describe is not None and describe().active:
+        console.print(f"works counted: {describe().describe()}", highlight=False)
     with Steps(f"{source}: records read") as steps:
         report = reader.write(list(files), out, strict=strict,
                               progress=lambda n: steps.update(done=n))
@@ -186,7 +237,7 @@ def geocode(
 
 
 @click.command("aggregate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Parquet or CSV to write."
 )

@@ -133,14 +133,16 @@ class IngestReport:
         key: str | None = None,
         detail: str | None = None,
         count: int = 1,
+        examples: list[Example] | None = None,
     ) -> None:
         """Record something repaired or partial that did not cost a record."""
         if count <= 0:
             return
         self.notes[what] += count
         kept = self.note_examples.setdefault(what, [])
-        if len(kept) < self.max_examples:
-            kept.append(Example(_str(file), line, key, detail))
+        for example in examples or [Example(_str(file), line, key, detail)]:
+            if len(kept) < self.max_examples:
+                kept.append(example)
 
     def merge(self, other: IngestReport) -> None:
         """Add another report's counts (e.g. one file of several)."""
