@@ -60,8 +60,17 @@ SOURCES = reader_names()
 @click.option("--exclude-fields", metavar="LIST",
               help="openalex: fields to drop (e.g. Arts and Humanities).")
 @click.option("--years", metavar="FIRST-LAST", help="openalex: publication years to keep.")
-@click.option("--memory-limit", default="1GB", show_default=True,
+@click.option("--memory-limit", default="400MB", show_default=True,
               help="openalex: DuckDB's memory limit (it spills to disk beyond).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="dask: every file is a task on a Dask cluster (read, filter, round, sum) "
+                   "and --out receives the aggregated locations, as `techhubs aggregate` "
+                   "writes them, not the points.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="dask: scheduler address (tcp://host:8786); default a local cluster.")
+@click.option("--precision", default=2, show_default=True, type=click.IntRange(0, 6),
+              help="dask: decimal digits the locations are rounded to.")
 @click.option(
     "--report-json", type=click.Path(dir_okay=False), help="Also write the report as JSON."
 )
@@ -92,6 +101,9 @@ def ingest(
     exclude_fields: str | None,
     years: str | None,
     memory_limit: str,
+    engine: str,
+    scheduler: str | None,
+    precision: int,
     report_json: str | None,
 ) -> None:
     """Read SOURCE records from FILES into a points Parquet file and print the accounting.
@@ -150,9 +162,20 @@ def ingest(
     describe = getattr(reader, "work_filter", None)
     if describe is not None and describe().active:
         console.print(f"works counted: {describe().describe()}", highlight=False)
-    with Steps(f"{source}: records read") as steps:
-        report = reader.write(list(files), out, strict=strict,
-                              progress=lambda n: steps.update(done=n))
+    if engine == "dask":
+        from techhubs.pipeline.distributed import ingest_on_dask
+
+        with Steps(f"{source}: files read on Dask", total=len(files)) as steps:
+            located, report = ingest_on_dask(
+                source, list(files), options, source=label, precision=precision,
+                scheduler=scheduler, strict=strict,
+                progress=lambda done, total: steps.update(done, total))
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        located.write_parquet(out)
+    else:
+        with Steps(f"{source}: records read") as steps:
+            report = reader.write(list(files), out, strict=strict,
+                                  progress=lambda n: steps.update(done=n))
     console.print(report.to_table())
     if report.unresolved_places is not None and report.unresolved_places.height:
         console.print("most frequent unresolved places (place, economy, records):")
@@ -160,7 +183,11 @@ def ingest(
             console.print("  " + ", ".join(str(v) for v in row))
     if report_json:
         Path(report_json).write_text(json.dumps(report.to_dict(), indent=2, default=str))
-    click.echo(f"wrote {report.records_used:,} records to {out}")
+    if engine == "dask":
+        click.echo(f"wrote {located.height:,} locations ({report.records_used:,} records) "
+                   f"to {out}")
+    else:
+        click.echo(f"wrote {report.records_used:,} records to {out}")
 
 
 @click.command("geocode")

@@ -89,6 +89,13 @@ class Reader(ABC):
     source: str = ""
     #: name used on the command line
     name: str = ""
+    #: readers that drop repeated record ids: ids to treat as already seen (a run that
+    #: reads one file of several on a worker is told which ids earlier files hold)
+    prior_ids: frozenset[str] = frozenset()
+    #: set True to keep, after a run of such a reader, every record id it saw (used or
+    #: dropped) in ``ids_seen_`` (off by default: a snapshot holds hundreds of millions)
+    keep_ids: bool = False
+    ids_seen_: list[str] | None = None
 
     @abstractmethod
     def iter_batches(

@@ -177,7 +177,7 @@ class OpenAlexReader(Reader):
     name = "openalex"
 
     def __init__(self, institutions: PathLike, batch_size: int = 100_000,
-                 filters: WorkFilter | None = None, memory_limit: str = "1GB", *,
+                 filters: WorkFilter | None = None, memory_limit: str = "400MB", *,
                  rules: str | None = None, types: Sequence[str] | None = None,
                  exclude_types: Sequence[str] | None = None,
                  domains: Sequence[str] | None = None,
@@ -211,6 +211,8 @@ class OpenAlexReader(Reader):
         with tempfile.TemporaryDirectory(prefix="techhubs-openalex-") as spill:
             works = _Works(geo, rules, self.memory_limit, spill)
             try:
+                if self.prior_ids:
+                    works.seen(self.prior_ids)
                 mismatched = []
                 for path in files:
                     count = yield from works.read_file(path, report, self.batch_size,
@@ -219,6 +221,8 @@ class OpenAlexReader(Reader):
                     if want is not None and want != count:
                         mismatched.append(f"{Path(path).parent.name}/{Path(path).name}: "
                                           f"{count:,} records, the manifest says {want:,}")
+                if self.keep_ids:
+                    self.ids_seen_ = works.ids_seen(exclude=bool(self.prior_ids))
                 if mismatched:
                     raise DataError(
                         f"{len(mismatched)} part(s) of the snapshot differ from the manifest: "
@@ -253,6 +257,7 @@ class _Works:
         self.run(f"SET memory_limit = '{memory_limit}'")
         self.run(f"SET temp_directory = '{spill}'")
         self.run("SET preserve_insertion_order = true")
+        self.run("SET enable_progress_bar = false")  # the command line draws its own
         keys = list(geo)
         institutions = pa.table({
             "key": pa.array(keys, pa.string()),
@@ -267,6 +272,19 @@ class _Works:
 
     def close(self) -> None:
         self.con.close()
+
+    def seen(self, ids: frozenset[str]) -> None:
+        """Treat ``ids`` as read before (their works here are duplicates)."""
+        self.con.register("prior_arrow", pa.table({"key": pa.array(sorted(ids), pa.string())}))
+        self.run("INSERT INTO seen SELECT key FROM prior_arrow")
+        self.run("CREATE TABLE prior AS SELECT key FROM prior_arrow")
+        self.con.unregister("prior_arrow")
+
+    def ids_seen(self, exclude: bool) -> list[str]:
+        """The ids of every work read (without those given as read before)."""
+        where = " WHERE key NOT IN (SELECT key FROM prior)" if exclude else ""
+        return [k for (k,) in self.con.sql(f"SELECT key FROM seen{where} ORDER BY key")
+                .fetchall()]
 
     def run(self, sql: str, params: list[Any] | None = None) -> None:
         """Execute a statement to its end (DuckDB refuses new work while a result is open)."""

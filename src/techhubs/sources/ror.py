@@ -197,7 +197,7 @@ class RorReader(Reader):
     def iter_batches(
         self, paths: Sequence[PathLike], report: IngestReport
     ) -> Iterator[pl.DataFrame]:
-        seen: set[str] = set()
+        seen: set[str] = set(self.prior_ids)
         for path in paths:
             rows = self._csv_rows(path, report) if is_csv(path) else self._json_rows(path, report)
             batch: list[tuple[object, ...]] = []
@@ -220,6 +220,8 @@ class RorReader(Reader):
                     batch = []
             if batch:
                 yield self._frame(batch, path, report)
+        if self.keep_ids:
+            self.ids_seen_ = sorted(seen - self.prior_ids)
 
     def _frame(
         self, batch: list[tuple[object, ...]], path: PathLike, report: IngestReport

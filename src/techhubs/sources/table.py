@@ -92,10 +92,12 @@ class TableReader(Reader):
         self, paths: Sequence[PathLike], report: IngestReport
     ) -> Iterator[pl.DataFrame]:
         mapping = self._columns()
-        seen: set[str] = set()
+        seen: set[str] = set(self.prior_ids)
         for path in paths:
             for frame in self._raw_batches(path, mapping, report):
                 yield self._points(frame, mapping, path, report, seen)
+        if self.keep_ids and "id" in mapping:
+            self.ids_seen_ = sorted(seen - self.prior_ids)
 
     def _raw_batches(
         self, path: PathLike, mapping: dict[str, str], report: IngestReport
