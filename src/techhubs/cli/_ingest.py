@@ -60,7 +60,7 @@ SOURCES = reader_names()
 @click.option("--exclude-fields", metavar="LIST",
               help="openalex: fields to drop (e.g. Arts and Humanities).")
 @click.option("--years", metavar="FIRST-LAST", help="openalex: publication years to keep.")
-@click.option("--memory-limit", default="400MB", show_default=True,
+@click.option("--memory-limit", default="256MB", show_default=True,
               help="openalex: DuckDB's memory limit (it spills to disk beyond).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True,

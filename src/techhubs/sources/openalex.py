@@ -110,6 +110,15 @@ WORK_COLUMNS = {
     "authorships": "STRUCT(institutions STRUCT(id VARCHAR, ror VARCHAR)[])[]",
 }
 _SHORT = "regexp_extract(rtrim(trim(coalesce({}, '')), '/'), '[^/]*$')"
+# Each located institution share of the works in ``w``; computed where it is used, twice
+# (the accounting, then the points), rather than kept: it is the largest table of a part.
+_SHARES = """
+    SELECT w.rec, coalesce(a.lat, b.lat) AS lat, coalesce(a.lon, b.lon) AS lon,
+           coalesce(a.city, b.city) AS city, 1.0 / (w.n * mm.k) AS weight
+    FROM w, unnest(w.m) AS t(mm)
+    LEFT JOIN inst a ON a.key = mm.inst AND mm.inst <> ''
+    LEFT JOIN inst b ON b.key = mm.ror AND mm.ror <> ''
+    WHERE coalesce(a.lat, b.lat) IS NOT NULL"""
 # the table of works of one file, whichever way it was read
 _WORK_SCHEMA = pa.schema([
     ("rec", pa.int64()), ("key", pa.string()), ("year", pa.int64()), ("type", pa.string()),
@@ -177,7 +186,7 @@ class OpenAlexReader(Reader):
     name = "openalex"
 
     def __init__(self, institutions: PathLike, batch_size: int = 100_000,
-                 filters: WorkFilter | None = None, memory_limit: str = "400MB", *,
+                 filters: WorkFilter | None = None, memory_limit: str = "256MB", *,
                  rules: str | None = None, types: Sequence[str] | None = None,
                  exclude_types: Sequence[str] | None = None,
                  domains: Sequence[str] | None = None,
@@ -315,7 +324,7 @@ class _Works:
                                'ror': {_SHORT.format("x.ror")},
                                'k': len(a.institutions)}}))) AS m
                 FROM read_ndjson(?, columns = {columns}, format = 'newline_delimited',
-                                 maximum_object_size = 67108864)
+                                 maximum_object_size = 16777216)
                 """, [str(path)])
         except duckdb.Error:
             return False
@@ -366,15 +375,6 @@ class _Works:
         con = self.con
         reason = self.filters.sql_reason("w.type", "w.domain", "w.field", "w.year")
         statements = [
-            """
-            CREATE OR REPLACE TEMP TABLE shares AS
-            SELECT w.rec, coalesce(a.lat, b.lat) AS lat, coalesce(a.lon, b.lon) AS lon,
-                   coalesce(a.city, b.city) AS city, 1.0 / (w.n * mm.k) AS weight
-            FROM w, unnest(w.m) AS t(mm)
-            LEFT JOIN inst a ON a.key = mm.inst AND mm.inst <> ''
-            LEFT JOIN inst b ON b.key = mm.ror AND mm.ror <> ''
-            WHERE coalesce(a.lat, b.lat) IS NOT NULL
-            """,
             f"""
             CREATE OR REPLACE TEMP TABLE status AS
             SELECT w.rec, w.key, w.year, w.field, s.placed, s.placed_weight, s.bad,
@@ -389,7 +389,7 @@ class _Works:
                 SELECT rec, count(*) AS placed, sum(weight) AS placed_weight,
                        count(*) FILTER (WHERE NOT (lat BETWEEN -90 AND 90
                                                    AND lon BETWEEN -180 AND 180)) AS bad
-                FROM shares GROUP BY rec) s ON s.rec = w.rec
+                FROM ({_SHARES}) GROUP BY rec) s ON s.rec = w.rec
             """,
             """
             INSERT INTO seen SELECT DISTINCT key FROM w
@@ -424,10 +424,10 @@ class _Works:
             SELECT sh.lat AS latitude, sh.lon AS longitude, sh.weight,
                    '{source}' AS source, st.year::INTEGER AS year, st.field,
                    st.key AS id, sh.city AS place
-            FROM shares sh JOIN status st ON st.rec = sh.rec
+            FROM ({_SHARES}) sh JOIN status st ON st.rec = sh.rec
             WHERE st.reason IS NULL AND sh.lat BETWEEN -90 AND 90
                   AND sh.lon BETWEEN -180 AND 180
-            ORDER BY sh.rec""")
+            ORDER BY sh.rec, sh.lat, sh.lon, sh.weight""")  # the same bytes every run
         for batch in result.to_arrow_reader(batch_size):  # streamed, not materialised
             if batch.num_rows:
                 yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
