@@ -179,3 +179,11 @@ def test_ingest_command_with_rules_and_a_snapshot(folder: Path, capsys) -> None:
     assert math.isclose(pl.read_parquet(out)["weight"].sum(), 1 + 1 / 3, rel_tol=1e-12)
     code = main(["ingest", "crunchbase", str(works), "--rules", "gii", "--out", str(out)])
     assert code == 2
+
+
+def test_two_runs_write_the_same_bytes(folder: Path) -> None:
+    works = write_snapshot(folder / "snap", [WORKS[:6], WORKS[6:]])
+    reader = OpenAlexReader(folder / "institutions.jsonl", memory_limit="64MB")
+    reader.write(works, folder / "a.parquet")
+    reader.write(works, folder / "b.parquet")
+    assert (folder / "a.parquet").read_bytes() == (folder / "b.parquet").read_bytes()
