@@ -59,6 +59,8 @@ def test_example_project_is_a_valid_project(tmp_path, capsys) -> None:
     (tmp_path / "data").mkdir()
     for source in ("patents", "publications"):
         shutil.copy(FIXTURE / "points.csv", tmp_path / "data" / f"{source}.parquet.csv")
+    (tmp_path / "openalex" / "data" / "works").mkdir(parents=True)  # a snapshot folder
+    (tmp_path / "institutions.jsonl").write_text("")
     project = tmp_path / "p.toml"
     project.write_text(text.replace(".parquet", ".parquet.csv"))
     config = load_config(project)

@@ -107,3 +107,42 @@ def test_ingest_command_on_dask(client, tmp_path: Path, capsys) -> None:
     keys = ["source", "year", "latitude", "longitude"]
     assert pl.read_parquet(out).sort(keys).equals(expected.sort(keys))
     assert "locations (60 records)" in capsys.readouterr().out
+
+
+def test_build_reads_its_inputs_on_dask(client, tmp_path: Path) -> None:
+    from techhubs.pipeline import build, load_config
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "build"
+    results = {}
+    points = pl.read_csv(fixture / "points.csv", infer_schema=False)
+    table = ('format = "table"\noptions = { lat = "latitude", lon = "longitude", '
+             'weight = "weight", year = "year" }\n')
+    for engine in ("local", "dask"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        for source in ("patents", "publications"):  # one table file per source
+            points.filter(pl.col("source") == source).drop("source").write_csv(
+                folder / f"{source}.csv")
+        text = (fixture / "project.toml").read_text().replace(
+            '[[inputs]]\nsource = "patents"\nformat = "points"\npaths = ["points.csv"]',
+            "".join(f'[[inputs]]\nsource = "{s}"\npaths = ["{s}.csv"]\n{table}\n'
+                    for s in ("patents", "publications")))
+        assert 'format = "table"' in text
+        if engine == "dask":
+            text += f'\n[engine]\nname = "dask"\nscheduler = "{client.scheduler.address}"\n'
+        (folder / "project.toml").write_text(text)
+        results[engine] = build(load_config(folder / "project.toml"))
+    local, dask = results["local"], results["dask"]
+    assert dask.ranking().equals(local.ranking())
+    assert dask.ranking()["name"].to_list()[:3] == ["Paris", "Munich", "Lyon"]
+    keys = ["source", "year", "latitude", "longitude"]
+    from techhubs.pipeline.cache import StageCache
+
+    def located(engine: str):
+        run = results[engine].stage("aggregate")
+        folder = StageCache(tmp_path / engine / ".techhubs-cache").path("aggregate", run.key)
+        return pl.read_parquet(folder / "locations.parquet").sort(keys)
+
+    a, b = located("local"), located("dask")
+    assert a.select([*keys, "n_records"]).equals(b.select([*keys, "n_records"]))
+    assert (a["weight"] - b["weight"]).abs().max() < 1e-9

@@ -26,10 +26,11 @@ from techhubs.index.composite import Composite
 from techhubs.indicators import cluster_panel, indicator_table
 from techhubs.methodology import load_methodology
 from techhubs.panel import Panel
+from techhubs.pipeline.distributed import PER_FILE, ingest_on_dask
 from techhubs.pipeline.project import BuildConfig
 from techhubs.points import MAX_POINT_WEIGHT
 from techhubs.robustness import rank_intervals
-from techhubs.sources.registry import make_reader
+from techhubs.sources.registry import canonical, make_reader
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)`` inside a stage."""
@@ -98,9 +99,12 @@ def _typed_sql(columns: list[str], source: str) -> str:
     bad_cast = " OR ".join(
         f"({c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL)"
         for c in ("latitude", "longitude", "weight") if c in columns) or "false"
+    # rows read on Dask are located sums that stand for n_records points each
+    records = ("COALESCE(TRY_CAST(n_records AS BIGINT), 1)" if "n_records" in columns
+               else "1::BIGINT")
     return (f"{num('latitude')} AS latitude, {num('longitude')} AS longitude, "
             f"{num('weight')} AS weight, {src} AS source, {year} AS year, "
-            f"({bad_cast}) AS bad_cast")
+            f"{records} AS n_records, ({bad_cast}) AS bad_cast")
 
 
 _REASON_SQL = f"""CASE
@@ -125,7 +129,10 @@ def _columns(con: Any, relation: str, file: Path) -> list[str]:
 
 # ------------------------------------------------------------------ ingest
 def _ingest_params(config: BuildConfig) -> dict[str, Any]:
-    return {"inputs": [i.to_dict() for i in config.inputs]}
+    params: dict[str, Any] = {"inputs": [i.to_dict() for i in config.inputs]}
+    if config.engine == "dask":  # read, rounded and summed on the workers
+        params["engine"] = {"name": "dask", "precision": config.clustering.precision}
+    return params
 
 
 def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
@@ -141,6 +148,21 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
             entry: dict[str, Any] = {"source": spec.source, "format": spec.format, "files": []}
             if spec.format == "points":
                 files = list(spec.paths)
+            elif config.engine == "dask" and canonical(spec.format) in PER_FILE:
+                if config.clustering.precision is None:
+                    raise DataError("the dask engine rounds locations on the workers",
+                                    file=config.file, key="clustering.precision",
+                                    hint="set clustering.precision (2 is about 1 km), or "
+                                         "engine.name = \"local\"")
+                target = out / f"points-{k}.parquet"
+                located, report = ingest_on_dask(
+                    spec.format, list(spec.paths), spec.options, source=spec.source,
+                    precision=config.clustering.precision, scheduler=config.scheduler)
+                located.write_parquet(target)  # n_records: the points each location sums
+                entry["reader"] = report.to_dict()
+                entry["engine"] = "dask"
+                entry["raw_files"] = [str(p) for p in spec.paths]
+                files = [target]
             else:
                 reader = make_reader(spec.format, spec.options, source=spec.source)
                 target = out / f"points-{k}.parquet"
@@ -264,7 +286,7 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
             SELECT source, year,
                    {round_expr_sql("latitude", precision)} AS latitude,
                    {round_expr_sql("longitude", precision)} AS longitude,
-                   sum(weight) AS weight, count(*)::BIGINT AS n_records
+                   sum(weight) AS weight, sum(n_records)::BIGINT AS n_records
             FROM valid WHERE {in_period}
             GROUP BY ALL ORDER BY source, year, latitude, longitude
         ) TO {_sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)""")

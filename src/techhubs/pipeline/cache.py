@@ -102,6 +102,12 @@ class StageCache:
         out: dict[str, str] = {}
         changed = False
         for p in paths:
+            if p.is_dir():  # a snapshot folder: every file in it, by name and content
+                inner = sorted(f for f in p.rglob("*") if f.is_file())
+                parts = self.input_hashes(inner)
+                out[str(p)] = sha256_text(*(f"{f.relative_to(p)}:{parts[str(f)]}"
+                                            for f in inner))
+                continue
             st = p.stat()
             name = str(p.resolve())
             entry = memo.get(name)

@@ -25,6 +25,7 @@ from techhubs.aggregate import AGGREGATE_SCHEMA, aggregate
 from techhubs.errors import DataError
 from techhubs.points import DEFAULT_PRECISION
 from techhubs.sources.accounting import IngestReport
+from techhubs.sources.openalex import snapshot_parts
 from techhubs.sources.registry import canonical, make_reader
 
 PER_FILE = ("openalex", "crunchbase", "ror", "table")
@@ -109,8 +110,6 @@ def ingest_on_dask(fmt: str, files: Sequence[str | Path], options: Mapping[str, 
 def _expand(fmt: str, files: Sequence[str | Path]) -> list[Path]:
     if fmt != "openalex":
         return [Path(f) for f in files]
-    from techhubs.sources.openalex import snapshot_parts
-
     out: list[Path] = []
     for f in files:
         out += snapshot_parts(f)[0] if Path(f).is_dir() else [Path(f)]

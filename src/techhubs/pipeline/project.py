@@ -19,8 +19,10 @@ Example (relative paths are relative to the project file)::
 
     [[inputs]]
     source = "publications"
-    format = "points"
-    paths = ["data/publications.parquet"]
+    format = "openalex"            # parts, or the works folder of a snapshot
+    paths = ["openalex/data/works"]
+    options = { institutions = "institutions.jsonl", rules = "gii-2023" }
+                                   # also types, domains, fields (and exclude_...), years
 
     [periods]
     start = 2018                   # inclusive; records without a year are dropped
@@ -48,6 +50,10 @@ Example (relative paths are relative to the project file)::
 
     [compare]                      # optional: a published edition to compare with
     edition = "gii-2023"
+
+    [engine]                       # optional: read the inputs on a Dask cluster, a task
+    name = "dask"                  # per file, rounded and summed on the workers
+    scheduler = "tcp://10.0.0.5:8786"   # default: a local cluster of this machine
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -146,6 +152,15 @@ class CompareSection(Spec):
     edition: str | None = None
 
 
+class EngineSection(Spec):
+    """Where records are read: ``local`` (this process, DuckDB) or ``dask`` (each input
+    file a task on a Dask cluster, rounded and summed there; ``scheduler`` its address,
+    a local cluster when absent)."""
+
+    name: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+
+
 class ProjectDocument(Spec):
     """A project file as written (see the module docstring)."""
 
@@ -157,6 +172,7 @@ class ProjectDocument(Spec):
     methodology: MethodologySection = MethodologySection()
     robustness: RobustnessSection | None = None
     compare: CompareSection = CompareSection()
+    engine: EngineSection = EngineSection()
 
 
 @dataclass(frozen=True)
@@ -191,6 +207,8 @@ class BuildConfig:
     compare_edition: str | None = None
     synthetic: bool = False
     file: Path | None = None
+    engine: str = "local"
+    scheduler: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,6 +224,7 @@ class BuildConfig:
             "robustness": dict(self.robustness) if self.robustness else None,
             "compare": {"edition": self.compare_edition} if self.compare_edition else None,
             "synthetic": self.synthetic,
+            "engine": {"name": self.engine, "scheduler": self.scheduler},
         }
 
     def with_clustering(self, **changes: Any) -> BuildConfig:
@@ -240,9 +259,13 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
             if not p.exists():
                 raise DataError(f"input file not found: {p}", file=file,
                                 key=f"inputs[{i}].paths")
+            if p.is_dir() and entry.format == "openalex":
+                continue  # a snapshot folder: its manifest names the parts
             if not p.is_file():
                 raise DataError(f"input path is not a file: {p}", file=file,
-                                key=f"inputs[{i}].paths", hint="name the files themselves")
+                                key=f"inputs[{i}].paths",
+                                hint="name the files themselves (only an OpenAlex snapshot "
+                                     "may be given as its folder)")
         inputs.append(InputSpec(source=entry.source, format=entry.format, paths=paths,
                                 options=dict(entry.options)))
     declared = {entry.source for entry in doc.inputs}
@@ -275,7 +298,8 @@ def config_from_dict(raw: Mapping[str, Any], *, root: str | Path = ".",
         cache=root / doc.project.cache, inputs=tuple(inputs),
         period=(doc.periods.start, doc.periods.end), clustering=doc.clustering,
         indicators=indicators, methodology=methodology, robustness=robustness,
-        compare_edition=doc.compare.edition, synthetic=doc.project.synthetic, file=file)
+        compare_edition=doc.compare.edition, synthetic=doc.project.synthetic, file=file,
+        engine=doc.engine.name, scheduler=doc.engine.scheduler)
 
 
 def _methodology(section: MethodologySection, root: Path, file: Path | None) -> str:
