@@ -355,13 +355,24 @@ def _cells_touch(
     a: int,
     b: int,
     r2: float,
+    ckey: npt.NDArray[np.int64],
+    ncell: int,
+    side: float,
 ) -> bool:
+    """Whether a core point of cell ``a`` lies within ``r`` of a core point of ``b``
+    (``b`` holds core points). A point whose distance to ``b``'s box exceeds ``r``
+    is skipped; one whose farthest distance to the box is within ``r`` settles it."""
     for i in range(start[a], start[a + 1]):
         if not core[i]:
             continue
         x = sx[i, 0]
         y = sx[i, 1]
         z = sx[i, 2]
+        g2, f2 = _box_gap2_far2(x, y, z, ckey[b], ncell, side)
+        if g2 > r2:
+            continue
+        if f2 <= r2:
+            return True
         for j in range(start[b], start[b + 1]):
             if not core[j]:
                 continue
@@ -381,6 +392,9 @@ def _core_components(
     nptr: npt.NDArray[np.int64],
     nidx: npt.NDArray[np.int32],
     r2: float,
+    ckey: npt.NDArray[np.int64],
+    ncell: int,
+    side: float,
 ) -> npt.NDArray[np.int64]:
     """Root cell of each cell's core points (-1 for cells without core points)."""
     m = start.shape[0] - 1
@@ -402,7 +416,7 @@ def _core_components(
             rb = _find(parent, d)
             if ra == rb:
                 continue
-            if _cells_touch(sx, core, start, c, d, r2):
+            if _cells_touch(sx, core, start, c, d, r2, ckey, ncell, side):
                 if ra < rb:
                     parent[rb] = ra
                 else:
@@ -553,7 +567,7 @@ def _run(
     r2 = chord * chord
     threshold = float(min_weight) * (1.0 - WEIGHT_RTOL)
     core = _core_mask(sx, sw, start, ckey, cw, nptr, nidx, ncell, side, r2, threshold)
-    croot = _core_components(sx, core, start, nptr, nidx, r2)
+    croot = _core_components(sx, core, start, nptr, nidx, r2, ckey, ncell, side)
     roots = _point_roots(sx, core, order, start, nptr, nidx, croot, r2)
     dense, tw, first = _number_clusters(roots, sw, order, start.shape[0] - 1)
     by_size = np.lexsort((first, -tw))  # heaviest first, then lowest input index
