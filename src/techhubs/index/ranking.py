@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from numpy.typing import NDArray
 
 from techhubs import jsonio
 from techhubs.errors import TechhubsError
-from techhubs.panel import Panel, economy_code
+from techhubs.panel import Panel, economy_code, file_sha256
 
 if TYPE_CHECKING:  # annotations only: a saved ranking is read without the engine
     from techhubs.index.composite import Composite
@@ -121,7 +120,7 @@ class Ranking:
         meta = {"provenance": self.provenance, "indicators": list(self.indicators),
                 "nodes": list(self.nodes), "log": list(self.log), "labels": dict(self.labels),
                 "pillars": list(self.pillars), "notes": list(self.notes),
-                "table_sha256": _sha256(folder / "table.parquet")}
+                "table_sha256": file_sha256(folder / "table.parquet")}
         jsonio.write(folder / "ranking.json", meta)
         return folder
 
@@ -131,7 +130,7 @@ class Ranking:
         folder = Path(folder)
         try:
             meta = json.loads((folder / "ranking.json").read_text(encoding="utf-8"))
-            if _sha256(folder / "table.parquet") != meta["table_sha256"]:
+            if file_sha256(folder / "table.parquet") != meta["table_sha256"]:
                 raise TechhubsError("the saved table does not match its SHA-256", file=folder)
             table = pl.read_parquet(folder / "table.parquet")
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError) as exc:
@@ -206,14 +205,6 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
                    labels=labels, pillars=top_level,
                    nodes=tuple(inner), log=log)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _json_rows(table: pl.DataFrame) -> list[dict[str, Any]]:

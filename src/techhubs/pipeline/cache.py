@@ -39,6 +39,7 @@ from typing import Any
 from techhubs import jsonio
 from techhubs._version import __version__
 from techhubs.errors import ComputationError
+from techhubs.panel import file_sha256
 
 STAGE_FILE = "_stage.json"
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -54,14 +55,6 @@ def sha256_text(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode())
         digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 
