@@ -14,7 +14,13 @@ from techhubs.errors import DataError
 from techhubs.sources.accounting import DUPLICATE
 from techhubs.sources.registry import make_reader
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # distributed itself may leave a socket open on teardown when another test process
+    # holds its dashboard port (distributed/node.py); techhubs closes what it opens
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 def table_files(folder: Path) -> list[Path]:

@@ -25,8 +25,8 @@ from techhubs.aggregate import AGGREGATE_SCHEMA, aggregate
 from techhubs.errors import DataError
 from techhubs.points import DEFAULT_PRECISION
 from techhubs.sources.accounting import IngestReport
-from techhubs.sources.openalex import snapshot_parts
 from techhubs.sources.registry import canonical, make_reader
+from techhubs.sources.snapshot import snapshot_parts
 
 PER_FILE = ("openalex", "crunchbase", "ror", "table")
 """Formats whose files are independent record streams (patentsview joins several tables)."""

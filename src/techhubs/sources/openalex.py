@@ -28,7 +28,6 @@ record count is checked against the manifest.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
@@ -55,6 +54,7 @@ from techhubs.sources.ror import (
     load_ror_locations,
     ror_id,
 )
+from techhubs.sources.snapshot import snapshot_parts
 
 
 def _short(openalex_id: str | None) -> str:
@@ -126,43 +126,6 @@ _WORK_SCHEMA = pa.schema([
     ("m", pa.list_(pa.struct([("inst", pa.string()), ("ror", pa.string()),
                               ("k", pa.int64())]))),
 ])
-
-
-def snapshot_parts(folder: PathLike) -> tuple[list[Path], dict[Path, int]]:
-    """The parts of an OpenAlex snapshot folder and their record counts from its manifest.
-
-    ``folder`` is the entity folder (``.../data/works``, holding ``manifest`` and
-    ``updated_date=*/part_*.gz``) or a folder above it holding ``works/``. Parts are
-    read in the manifest's order; a part the manifest lists but the folder lacks is a
-    DataError, and so is a folder without a manifest.
-    """
-    root = Path(folder)
-    if not (root / "manifest").exists() and (root / "works" / "manifest").exists():
-        root = root / "works"
-    manifest = root / "manifest"
-    if not manifest.exists():
-        raise DataError("no manifest in the snapshot folder", file=root,
-                        hint="give the works folder of an OpenAlex snapshot (it holds "
-                             "'manifest' and updated_date=*/part_*.gz), or the part files")
-    try:
-        entries = json.loads(manifest.read_text(encoding="utf-8"))["entries"]
-        listed = [(str(e["url"]), int(e["meta"]["record_count"])) for e in entries]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"manifest is not an OpenAlex manifest ({exc})", file=manifest,
-                        hint="it is JSON with entries[].url and entries[].meta.record_count"
-                        ) from exc
-    parts: list[Path] = []
-    counts: dict[Path, int] = {}
-    for url, count in listed:
-        tail = url.split("/works/", 1)[-1] if "/works/" in url else url.rsplit("/", 2)[-2:]
-        part = root / (tail if isinstance(tail, str) else "/".join(tail))
-        if not part.exists():
-            raise DataError(f"the manifest lists {part.relative_to(root)}, which is missing",
-                            file=manifest, hint="download the snapshot again (aws s3 sync "
-                                                "resumes), or give the parts you have as files")
-        parts.append(part)
-        counts[part] = count
-    return parts, counts
 
 
 class OpenAlexReader(Reader):
