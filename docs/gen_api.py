@@ -23,6 +23,7 @@ GROUPS = {
                            "IntervalResult", "SensitivityResult"],
     "From records to clusters": ["ingest", "find_clusters", "WeightedDBSCAN", "ClusterResult",
                                  "IngestResult", "IngestReport"],
+    "Hub factors from open layers": ["enrich", "Enriched"],
     "Objects": ["Composite", "Ranking", "Explanation", "Methodology", "Panel"],
     "Errors": ["TechhubsError", "DataError", "MethodologyError", "UnknownNameError",
                "ComputationError", "DownloadError"],

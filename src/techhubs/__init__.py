@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from techhubs.clusters import ClusterResult, WeightedDBSCAN, find_clusters
     from techhubs.datasets import list_editions, load_edition
     from techhubs.index import Composite, Explanation, Ranking
+    from techhubs.indicators.enrich import Enriched, enrich
     from techhubs.methodology import Methodology, load_methodology
     from techhubs.panel import Panel
     from techhubs.robustness import IntervalResult, SensitivityResult, UncertaintySpec
@@ -55,6 +56,7 @@ _LAZY = {
     **dict.fromkeys(("ClusterResult", "WeightedDBSCAN", "find_clusters"), "techhubs.clusters"),
     **dict.fromkeys(("list_editions", "load_edition"), "techhubs.datasets"),
     **dict.fromkeys(("Composite", "Explanation", "Ranking"), "techhubs.index"),
+    **dict.fromkeys(("Enriched", "enrich"), "techhubs.indicators.enrich"),
     **dict.fromkeys(("Methodology", "load_methodology"), "techhubs.methodology"),
     "Panel": "techhubs.panel",
     **dict.fromkeys(("IntervalResult", "SensitivityResult", "UncertaintySpec"),
@@ -75,6 +77,7 @@ __all__ = [
     "ComputationError",
     "DataError",
     "DownloadError",
+    "Enriched",
     "Explanation",
     "IngestReport",
     "IngestResult",
@@ -91,6 +94,7 @@ __all__ = [
     "__version__",
     "build",
     "editions",
+    "enrich",
     "explain",
     "find_clusters",
     "fit",
