@@ -383,9 +383,10 @@ class _Works:
                                   f"{float(lost):.3f} of the work" if detail else None)
                          for rec, key, lost in row[1]]
                 report.note(what, count=int(row[0]), examples=notes)
+        label = source.replace("'", "''")
         result = con.sql(f"""
             SELECT sh.lat AS latitude, sh.lon AS longitude, sh.weight,
-                   '{source}' AS source, st.year::INTEGER AS year, st.field,
+                   '{label}' AS source, st.year::INTEGER AS year, st.field,
                    st.key AS id, sh.city AS place
             FROM ({_SHARES}) sh JOIN status st ON st.rec = sh.rec
             WHERE st.reason IS NULL AND sh.lat BETWEEN -90 AND 90
