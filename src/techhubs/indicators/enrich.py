@@ -30,7 +30,7 @@ from techhubs import jsonio
 from techhubs.datasets import edition_info, load_edition
 from techhubs.errors import DataError
 from techhubs.geo.gazetteer import cluster_places
-from techhubs.geo.sphere import EARTH_RADIUS_KM, latlon_to_xyz
+from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
 from techhubs.sources.accounting import IngestReport
 from techhubs.sources.registry import make_reader
 
@@ -89,15 +89,14 @@ def assign(points: pl.DataFrame, places: pl.DataFrame, hub_order: Sequence[str],
     place_hub = np.array([hub_of[u] for u in places["unit_id"]], dtype=np.int64)
     tree = cKDTree(latlon_to_xyz(places["latitude"].to_numpy(), places["longitude"].to_numpy()))
     xyz = latlon_to_xyz(points["latitude"].to_numpy(), points["longitude"].to_numpy())
-    chord = 2.0 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2.0)
+    chord = float(km_to_chord(radius_km))
     # the nearest places within the radius; equal distances go to the hub listed first
     k = min(len(place_hub), 8)
     dist, idx = tree.query(xyz, k=k, distance_upper_bound=chord * 1.000001)
     dist = np.asarray(dist, dtype=np.float64).reshape(n, k)
     idx = np.asarray(idx).reshape(n, k)
     found = np.isfinite(dist)
-    arc = np.where(found, 2.0 * np.arcsin(np.minimum(np.where(found, dist, 0.0) / 2.0, 1.0))
-                   * EARTH_RADIUS_KM, np.inf)
+    arc = np.where(found, chord_to_km(np.where(found, dist, 0.0)), np.inf)
     arc[arc > radius_km] = np.inf
     best = arc.min(axis=1) if k else np.full(n, np.inf)
     ties = np.isfinite(arc) & (arc == best[:, None])
