@@ -86,3 +86,12 @@ def test_ror_institutions_on_gii_2023_hubs(tmp_path: Path, capsys) -> None:
     check_assignment(assignment, member_places("gii-2023"), 25.0, points)
     assert hubs["institutions"].sum() == assignment["weight"].sum()
     assert (tmp_path / "hubs.csv.provenance.json").exists()
+
+
+def test_a_radius_that_is_not_positive_is_refused(tmp_path: Path, capsys) -> None:
+    pl.DataFrame({"latitude": [48.9], "longitude": [2.35], "weight": [1.0],
+                  "source": ["vc"]}).write_parquet(tmp_path / "p.parquet")
+    code = main(["enrich", "--layer", f"d=points:{tmp_path / 'p.parquet'}", "--radius-km", "0",
+                 "--out", str(tmp_path / "h.csv")])
+    assert code == 2 and "radius" in capsys.readouterr().err
+    assert not (tmp_path / "h.csv").exists()

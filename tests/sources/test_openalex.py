@@ -187,3 +187,24 @@ def test_two_runs_write_the_same_bytes(folder: Path) -> None:
     reader.write(works, folder / "a.parquet")
     reader.write(works, folder / "b.parquet")
     assert (folder / "a.parquet").read_bytes() == (folder / "b.parquet").read_bytes()
+
+
+def test_bad_snapshot_folders_and_options_name_the_problem(folder: Path, capsys) -> None:
+    reader = OpenAlexReader(folder / "institutions.jsonl")
+    empty = folder / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match="no manifest") as found:
+        reader.read(empty)
+    assert found.value.file is not None and "empty" in str(found.value.file)
+    works = write_snapshot(folder / "snap", [WORKS[:3]])
+    (works / "manifest").write_text('{"entries": [{"url": "x"}]}')
+    with pytest.raises(DataError, match="not an OpenAlex manifest") as found:
+        reader.read(works)
+    assert str(found.value.file).endswith("manifest")
+    with pytest.raises(DataError, match="not \\[FIRST, LAST\\]") as found:
+        OpenAlexReader(folder / "institutions.jsonl", years=[2018]).read(folder / "works.jsonl")
+    assert found.value.key == "years"
+    code = main(["ingest", "openalex", str(folder / "works.jsonl"), "--institutions",
+                 str(folder / "institutions.jsonl"), "--years", "2022-2018", "--out",
+                 str(folder / "p.parquet")])
+    assert code == 2 and "--years" in capsys.readouterr().err
