@@ -13,6 +13,12 @@ Layout of a panel data file (CSV, TSV or Parquet), one row per unit::
 ``members`` member places separated by ``;``. Every other column is an
 indicator and must be numeric (empty cells are missing values).
 
+A file may have a metadata file beside it, ``<file>.provenance.json`` (written by
+``techhubs enrich``): its ``indicators`` list (``code`` plus any of ``name``,
+``unit``, ``direction``, ``source``, ``period``, ``world_total``) describes the
+columns, e.g. the world totals a share normalisation divides by. Metadata given by
+the caller (a methodology) comes first; the file fills what it leaves empty.
+
 This is the validation boundary of panel data: every row has as many fields
 as the header, no column name appears twice, every number is finite (``inf`` or
 ``1e400`` are errors; an empty cell, ``NA``, ``NaN``, ``n/a`` or ``..`` is a missing value), latitude and longitude are in
@@ -26,6 +32,7 @@ import csv
 import functools
 import hashlib
 import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,6 +68,72 @@ _INDICATOR_SCHEMA: dict[str, pl.DataType] = {
     "period": pl.Utf8(),
     "world_total": pl.Float64(),
 }
+
+
+METADATA_SUFFIX = ".provenance.json"
+"""The metadata file beside a panel data file: ``<file>.provenance.json``."""
+
+
+def metadata_path(path: str | Path) -> Path:
+    """Where the metadata of the panel data file ``path`` lives."""
+    target = Path(path)
+    return target.with_name(target.name + METADATA_SUFFIX)
+
+
+def read_metadata(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The indicator metadata and the other provenance in ``path``'s metadata file
+    (both empty when there is none); a DataError names the file and the key."""
+    meta = metadata_path(path)
+    if not meta.is_file():
+        return [], {}
+    try:
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read JSON: {exc}", file=meta) from exc
+    if not isinstance(doc, dict):
+        raise DataError("the metadata must be a JSON object", file=meta)
+    entries = doc.get("indicators", [])
+    if not isinstance(entries, list):
+        raise DataError("'indicators' must be a list of objects", file=meta, key="indicators")
+    out = []
+    for i, entry in enumerate(entries):
+        key = f"indicators[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            raise DataError("an indicator needs a text 'code'", file=meta, key=key)
+        unknown = sorted(set(entry) - set(INDICATOR_COLUMNS))
+        if unknown:
+            raise DataError(f"unknown key {unknown[0]!r}", file=meta, key=f"{key}.{unknown[0]}",
+                            hint=f"keys: {', '.join(INDICATOR_COLUMNS)}")
+        total = entry.get("world_total")
+        if total is not None and (isinstance(total, bool) or not isinstance(total, int | float)
+                                  or not math.isfinite(total) or total <= 0):
+            raise DataError(f"world total {total!r} is not a positive number", file=meta,
+                            key=f"{key}.world_total")
+        direction = entry.get("direction")
+        if direction is not None and direction not in (1, -1):
+            raise DataError(f"direction {direction!r} is not 1 or -1", file=meta,
+                            key=f"{key}.direction")
+        out.append(entry)
+    return out, {k: v for k, v in doc.items() if k != "indicators"}
+
+
+def _merge_metadata(first: Sequence[Mapping[str, Any]] | pl.DataFrame | None,
+                    then: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | pl.DataFrame | None:
+    """Indicator metadata: ``first``'s fields, ``then``'s where ``first`` leaves them empty."""
+    if not then:
+        return first if first is None or isinstance(first, pl.DataFrame) else [
+            dict(m) for m in first]
+    rows = first.to_dicts() if isinstance(first, pl.DataFrame) else [dict(m) for m in first or []]
+    by_code = {str(m["code"]): m for m in rows}
+    for entry in then:
+        mine = by_code.get(entry["code"])
+        if mine is None:
+            rows.append(dict(entry))
+        else:
+            for key, value in entry.items():
+                if mine.get(key) in (None, ""):
+                    mine[key] = value
+    return rows
 
 
 def file_sha256(path: str | Path) -> str:
@@ -274,7 +347,13 @@ class Panel:
             raise DataError(f"cannot read file: {exc}", file=path) from exc
         if frame.height == 0:
             raise DataError("the file has no data rows", file=path)
-        return cls.from_frame(frame, indicators=indicators, file=path)
+        described, provenance = read_metadata(path)
+        if described:
+            provenance["metadata_file"] = str(metadata_path(path))
+        return cls.from_frame(frame, indicators=_merge_metadata(indicators, described),
+                              provenance={k: v for k, v in provenance.items()
+                                          if isinstance(v, str | int | float)},
+                              file=path)
 
 
 def _all_numbers(series: pl.Series) -> bool:

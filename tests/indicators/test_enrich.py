@@ -95,3 +95,133 @@ def test_a_radius_that_is_not_positive_is_refused(tmp_path: Path, capsys) -> Non
                  "--out", str(tmp_path / "h.csv")])
     assert code == 2 and "radius" in capsys.readouterr().err
     assert not (tmp_path / "h.csv").exists()
+
+
+def nearest_hub(points: pl.DataFrame, places: pl.DataFrame, order: list[str],
+                radius: float) -> list[str | None]:
+    """Each point's hub by brute force: the hub (first listed on a tie) of the nearest
+    member place, if within radius."""
+    plat, plon = places["latitude"].to_numpy(), places["longitude"].to_numpy()
+    rank = {u: k for k, u in enumerate(order)}
+    owner = np.array([rank[u] for u in places["unit_id"]])
+    d = haversine(points["latitude"].to_numpy()[:, None], points["longitude"].to_numpy()[:, None],
+                  plat[None, :], plon[None, :])
+    best = d.min(axis=1)
+    out: list[str | None] = []
+    for i, b in enumerate(best):
+        out.append(order[int(owner[d[i] == b].min())] if b <= radius else None)
+    return out
+
+
+@pytest.mark.shared
+def test_vc_deals_make_gii_clusters_a_three_share_ranking(tmp_path: Path, capsys) -> None:
+    """GII 2025-style: each hub's score is its share of the world's PCT applications, of its
+    publications and of the deals of the layer, in per cent, summed; checked by hand."""
+    rounds = shared_file("data/crunchbase-2013/rounds.csv")
+    out = tmp_path / "hubs.csv"
+    assert main(["enrich", "--layer", f"vc_deals=crunchbase:{rounds}", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["rank", "--data", str(out), "--format", "csv"]) == 0
+    ranked = pl.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert ranked.height == 34 and ranked["rank"].null_count() == 0
+    assert "vc_deals" in ranked.columns
+
+    from techhubs.sources.crunchbase import CrunchbaseReader
+
+    result = CrunchbaseReader().read([rounds])
+    points = result.points
+    world_deals = points.height  # every located round, in a hub or not
+    assert world_deals == result.report.records_used == 31_219
+    places = member_places("gii-2023")
+    edition = pl.read_csv(out).select("unit_id", "pct_applications", "scientific_publications")
+    order = edition["unit_id"].to_list()
+    owners = nearest_hub(points, places, order, 25.0)
+    deals = {u: owners.count(u) for u in order}
+    assert sum(deals.values()) > 10_000
+    for row in ranked.join(edition, on="unit_id", suffix="_e").iter_rows(named=True):
+        expected = (100 * row["pct_applications_e"] / 1_255_500
+                    + 100 * row["scientific_publications_e"] / 7_457_000
+                    + 100 * deals[row["unit_id"]] / world_deals)
+        assert row["vc_deals"] == deals[row["unit_id"]]
+        assert row["score"] == pytest.approx(expected, rel=1e-9), row["name"]
+    top = ranked.row(0, named=True)
+    assert top["name"] == "San Jose–San Francisco, CA"
+
+
+@pytest.mark.shared
+def test_hub_factors_ranks_the_enriched_hubs(tmp_path: Path, capsys) -> None:
+    ror = shared_file("data/ror/organizations.csv")
+    rounds = shared_file("data/crunchbase-2013/rounds.csv")
+    out = tmp_path / "hubs.csv"
+    assert main(["enrich", "--layer", f"institutions=ror:{ror}",
+                 "--layer", f"deals=crunchbase:{rounds}", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "talent = institutions_education" in err and "venture_funding = deals_usd" in err
+    hubs = pl.read_csv(out)
+    assert (hubs["talent"] + hubs["research_institutions"] == hubs["institutions"]).all()
+    assert (hubs["patents"] == hubs["pct_applications"]).all()
+    assert main(["rank", "--data", str(out), "--method", "hub-factors", "--intervals",
+                 "--runs", "100", "--format", "csv"]) == 0
+    ranked = pl.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert ranked.height == 34 and ranked["rank"].null_count() == 0
+    assert {"people__score", "knowledge__score", "capital__score", "rank_p05",
+            "rank_p95"} <= set(ranked.columns)
+    assert "infrastructure__score" not in ranked.columns
+    # a pillar without data is left out and the others share its weight: the index is the
+    # mean of the three pillars with data
+    means = ranked.select(pl.mean_horizontal("people__score", "knowledge__score",
+                                             "capital__score"))
+    assert np.allclose(ranked["score"].to_numpy(), means.to_series().to_numpy())
+    assert main(["rank", "--data", str(out), "--method", "hub-factors"]) == 0
+    text = capsys.readouterr().out
+    assert "no data for infrastructure" in text and "renormalised" in text
+
+
+def test_a_build_s_clusters_use_their_own_locations(tmp_path: Path) -> None:
+    import shutil
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "build"
+    for name in ("points.csv", "project.toml"):
+        shutil.copy(fixture / name, tmp_path / name)
+    assert main(["build", str(tmp_path / "project.toml"), "-q"]) == 0
+    results = tmp_path / "results"
+    located = pl.read_parquet(results / "assignment.parquet").filter(
+        pl.col("cluster_id") == 2).row(0, named=True)
+    rows = [("near", located["latitude"] + 0.05, located["longitude"], 2.0),  # ~5.6 km
+            ("far", located["latitude"] + 2.0, located["longitude"], 3.0)]
+    pl.DataFrame(rows, schema=["id", "latitude", "longitude", "weight"], orient="row") \
+        .write_parquet(tmp_path / "p.parquet")
+    result = enrich(None, [f"deals=points:{tmp_path / 'p.parquet'}"], results=results)
+    assert result.provenance["radius_km"] == 12.0  # the build's eps_km
+    hubs = result.hubs
+    assert hubs["unit_id"].to_list() == ["C001", "C002", "C003"]
+    assert hubs.filter(pl.col("unit_id") == "C002")["deals"].item() == 2.0
+    assert hubs["deals"].sum() == 2.0 and result.outside == {"deals": 1}
+    # the build's figures and world totals travel with the hubs
+    ranked = __import__("techhubs").rank(data=result.panel()).table
+    assert ranked["rank"].null_count() == 0
+    with pytest.raises(DataError, match="results folder"):
+        enrich(None, [], results=tmp_path)
+
+
+def test_the_panel_file_carries_its_world_totals(tmp_path: Path) -> None:
+    from techhubs.indicators.enrich import write_hubs
+    from techhubs.panel import Panel
+
+    written = write_hubs(enrich("gii-2023", []), tmp_path / "hubs.parquet")
+    panel = Panel.read(written)
+    assert panel.world_total("pct_applications") == 1_255_500
+    assert panel.world_total("patents") == 1_255_500
+    import techhubs
+
+    # the same ranking as the edition itself
+    assert (techhubs.rank(data=written).names()
+            == techhubs.rank(edition="gii-2023").names())
+    meta = tmp_path / "hubs.parquet.provenance.json"
+    for text, key in (("[", "JSON"), ('{"indicators": 3}', "indicators"),
+                      ('{"indicators": [{"code": "x", "world_total": -1}]}', "world_total"),
+                      ('{"indicators": [{"code": "x", "colour": 1}]}', "colour")):
+        meta.write_text(text)
+        with pytest.raises(DataError, match=key) as info:
+            Panel.read(written)
+        assert "provenance.json" in str(info.value)

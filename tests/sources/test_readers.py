@@ -51,6 +51,20 @@ def test_crunchbase_fixture(src: Path) -> None:
     assert set(p["source"]) == {"vc"}
 
 
+def test_crunchbase_amounts(src: Path, tmp_path: Path) -> None:
+    res = CrunchbaseReader(keep_amount=True).read(src / "crunchbase_rounds.csv")
+    # Cambridge has no amount (null), the others as written
+    assert res.points["amount_usd"].to_list() == [100000.0, 2000000.0, None, 1.0, 5.0]
+    assert "amount_usd" not in CrunchbaseReader().read(src / "crunchbase_rounds.csv").points
+    text = (src / "crunchbase_rounds.csv").read_bytes().replace(b"2012,100000", b"2012,lots")
+    (tmp_path / "r.csv").write_bytes(text)
+    res = CrunchbaseReader(keep_amount=True).read(tmp_path / "r.csv")
+    assert res.points["amount_usd"][0] is None
+    [example] = res.report.note_examples[
+        "raised_amount_usd is not a non-negative number (kept, amount null)"]
+    assert example.line == 2 and "lots" in (example.detail or "")
+
+
 def test_crunchbase_strict_raises_on_first_drop(src: Path) -> None:
     with pytest.raises(DataError) as info:
         CrunchbaseReader().read(src / "crunchbase_rounds.csv", strict=True)

@@ -40,7 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "resolve": ("techhubs.cli._compare", "resolve",
                 "Resolve place names to hubs: places, confidence, explanation, edition match."),
     "enrich": ("techhubs.cli._enrich", "enrich",
-               "Attach open layers to the hubs of an edition: one indicator per layer."),
+               "Attach open layers to the hubs of an edition or a build: one indicator per "
+               "layer."),
     "ingest": ("techhubs.cli._ingest", "ingest",
                "Read SOURCE records from FILES into a points Parquet file and print the "
                "accounting."),

@@ -10,34 +10,46 @@ from techhubs.errors import DataError
 
 
 @click.command("enrich")
-@click.option("--edition", "-e", default="gii-2023", show_default=True, metavar="NAME",
-              help="The edition whose hubs are enriched (see `techhubs editions`).")
+@click.option("--edition", "-e", metavar="NAME",
+              help="The edition whose hubs are enriched (see `techhubs editions`; default "
+                   "gii-2023).")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Enrich the clusters of a `techhubs build` results folder instead.")
 @click.option("--layer", "layers", multiple=True, metavar="NAME=READER:PATH",
               help="A layer: READER is an ingest reader (ror, crunchbase, openalex, "
                    "patentsview, table) or points (a points Parquet). Repeatable.")
-@click.option("--radius-km", default=25.0, show_default=True, type=float,
-              help="A record belongs to the hub with the nearest member place within this "
-                   "distance.")
+@click.option("--radius-km", type=float, metavar="KM",
+              help="A record belongs to the hub with the nearest footprint location within "
+                   "this distance (default: 25 for an edition, the build's eps_km for "
+                   "--results).")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The panel file to write (.csv, .tsv or .parquet), read by `techhubs rank "
                    "--data`; its provenance goes beside it.")
 @click.option("--assignment", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the record -> hub assignment (Parquet or CSV).")
-def enrich(edition: str, layers: tuple[str, ...], radius_km: float, out: Path,
-           assignment: Path | None) -> None:
-    """Attach open layers to the hubs of an edition: one indicator per layer.
+def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
+           radius_km: float | None, out: Path, assignment: Path | None) -> None:
+    """Attach open layers to the hubs of an edition or a build: one indicator per layer.
 
     Each layer's records are read with their accounting; a record belongs to
-    the hub whose nearest member place (the places the hub's name lists) is
-    nearest to it, within --radius-km; a ROR layer adds one column per
-    organisation type. The hubs' population is the summed GeoNames
-    population of their member places.
+    the hub whose nearest footprint location is nearest to it, within
+    --radius-km (an edition's hub: the places its name lists; a build's
+    cluster: its own rounded locations). A ROR layer adds one column per
+    organisation type, a Crunchbase layer the USD raised. The hubs keep
+    their figures and world totals, and get the hub-factors columns (talent,
+    research_institutions, venture_funding, patents, publications) the
+    layers allow. A hub without a record of a layer gets 0: where a layer
+    does not cover a hub's economy, empty that cell to make it missing.
 
     \b
     Examples:
       techhubs enrich --layer institutions=ror:organizations.csv --out hubs.csv
-      techhubs rank --data hubs.csv --method hub-factors
+      techhubs rank --data hubs.csv --method hub-factors --intervals
+      techhubs enrich --layer vc_deals=crunchbase:rounds.csv --out hubs.csv
+      techhubs rank --data hubs.csv          # gii-clusters: three shares
     """
+    import polars as pl
+
     from techhubs.cli._console import console
     from techhubs.indicators.enrich import enrich as run
     from techhubs.indicators.enrich import write_hubs
@@ -45,14 +57,25 @@ def enrich(edition: str, layers: tuple[str, ...], radius_km: float, out: Path,
     if not layers:
         raise DataError("no layer given", key="--layer",
                         hint="e.g. --layer institutions=ror:organizations.csv")
-    enriched = run(edition, list(layers), radius_km=radius_km)
+    if edition and results is not None:
+        raise DataError("give either --edition or --results, not both", key="--edition")
+    enriched = run(edition, list(layers), results=results, radius_km=radius_km)
     written = write_hubs(enriched, out)
     c = console(stderr=True)
+    hubs = enriched.hubs
     for name, report in enriched.reports.items():
         c.print(f"{name}: {report.summary()}; {enriched.outside[name]:,} points outside "
                 f"every hub", highlight=False)
-        with_data = int((enriched.hubs[name] > 0).sum())
-        c.print(f"  {with_data} of {enriched.hubs.height} hubs hold {name}", highlight=False)
+        empty = hubs.filter(pl.col(name) <= 0)
+        line = f"  {hubs.height - empty.height} of {hubs.height} hubs hold {name}"
+        if empty.height:
+            economies = sorted({e for es in empty["economies"].to_list() for e in es or []})
+            line += (f"; 0 in the others (economies {', '.join(economies[:12])}"
+                     f"{', ...' if len(economies) > 12 else ''})")
+        c.print(line, highlight=False)
+    if enriched.provenance.get("factors"):
+        c.print("hub-factors columns: " + ", ".join(
+            f"{k} = {v}" for k, v in enriched.provenance["factors"].items()), highlight=False)
     if assignment is not None:
         assignment.parent.mkdir(parents=True, exist_ok=True)
         if assignment.suffix.lower() == ".csv":

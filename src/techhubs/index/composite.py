@@ -75,10 +75,21 @@ def fit_methodology(methodology: Methodology, panel: Panel) -> tuple[Methodology
             key=f"indicator ({required[0].code}).code",
             hint=f"indicators in the data: {available}",
         )
+    if missing and len(missing) == len(methodology.indicators):
+        raise MethodologyError(
+            f"none of the indicators is in the data: "
+            f"{', '.join(n.code for n in missing)}",
+            file=methodology.origin, key="indicator",
+            hint=f"indicators in the data: {', '.join(panel.indicator_codes)}")
     if missing:
-        methodology = methodology.without_indicators({n.code for n in missing})
+        kept = methodology.without_indicators({n.code for n in missing})
+        emptied = [n.code for n in methodology.nodes
+                   if not n.is_indicator and n.code not in {k.code for k in kept.nodes}]
+        methodology = kept
+        # the weighted means renormalise the weights of what remains, at every level
         log.append(LogEntry("select", "drop-optional", {},
                             {"dropped": [n.code for n in missing],
+                             "dropped_nodes": emptied,
                              "reason": "optional indicator absent from the data"}))
     if methodology.denominate.method != "none":
         for n in methodology.indicators:

@@ -204,7 +204,24 @@ def ranking_table(*, panel: Panel, methodology: Methodology, rank: NDArray[np.fl
     top_level = tuple(n.code for n in m.children(m.root.code) if not n.is_indicator)
     return Ranking(table=table, provenance=provenance, indicators=tuple(codes),
                    labels=labels, pillars=top_level,
-                   nodes=tuple(inner), log=log)
+                   nodes=tuple(inner), log=log, notes=_selection_notes(log, m))
+
+
+def _selection_notes(log: tuple[dict[str, Any], ...], m: Methodology) -> tuple[str, ...]:
+    """Which parts of the tree the fit left out for want of data, said under the ranking
+    when a whole aggregate went (an optional indicator missing beside others, e.g. the
+    venture deals of a two-metric GII edition, is in the log only)."""
+    notes = []
+    for entry in log:
+        details = entry.get("details") or {}
+        emptied = details.get("dropped_nodes") or []
+        if entry.get("step") != "select" or not emptied:
+            continue
+        rule = ("the others are summed as before" if m.aggregate.method == "sum" else
+                "the weights of what remains are renormalised")
+        notes.append(f"no data for {', '.join(emptied)} (optional: "
+                     f"{', '.join(details.get('dropped') or [])}): left out; {rule}")
+    return tuple(notes)
 
 
 def _json_rows(table: pl.DataFrame) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 Columns used: ``company_permalink``, ``company_category_code``,
 ``company_country_code``, ``company_state_code``, ``company_region``,
-``company_city``, ``funded_at``, ``funded_year``. Each round is one point of
+``company_city``, ``funded_at``, ``funded_year`` (and ``raised_amount_usd`` with
+``keep_amount``). Each round is one point of
 weight 1 (``source = "vc"``), in the GeoNames place resolved from
 ``(company_city, company_state_code, company_country_code)``.
 
@@ -54,6 +55,10 @@ class CrunchbaseReader(Reader):
     keep_place:
         Also return ``geonameid``, ``admin1`` (GeoNames admin1 code of the
         place), ``state`` (the round's state code) and ``confidence``.
+    keep_amount:
+        Also return ``amount_usd``, the round's ``raised_amount_usd`` (null when
+        the export leaves it empty; a text that is not a number is noted in the
+        report and kept as null).
     batch_size:
         Rounds per geocoding batch.
     """
@@ -66,11 +71,13 @@ class CrunchbaseReader(Reader):
         geocoder: Geocoder | None = None,
         fallback_encoding: str | None = "mac_roman",
         keep_place: bool = False,
+        keep_amount: bool = False,
         batch_size: int = 50_000,
     ) -> None:
         self.geocoder = geocoder
         self.fallback_encoding = fallback_encoding
         self.keep_place = keep_place
+        self.keep_amount = keep_amount
         self.batch_size = batch_size
 
     def iter_batches(
@@ -92,6 +99,7 @@ class CrunchbaseReader(Reader):
                         rec["company_country_code"],
                         rec["funded_year"],
                         rec.get("company_category_code") or None,
+                        rec.get("raised_amount_usd") or None,
                     )
                 )
                 if len(rows) >= self.batch_size:
@@ -125,6 +133,7 @@ class CrunchbaseReader(Reader):
                 "country": pl.Utf8,
                 "year_text": pl.Utf8,
                 "field": pl.Utf8,
+                "amount_text": pl.Utf8,
             },
             orient="row",
         ).with_columns(
@@ -169,6 +178,17 @@ class CrunchbaseReader(Reader):
             pl.col("_key").alias("id"),
             pl.col("place_name").alias("place"),
         ]
+        if self.keep_amount:
+            text = pl.col("amount_text").str.strip_chars()
+            amount = text.cast(pl.Float64, strict=False)
+            bad = frame.filter(text.is_not_null() & (text != "")
+                               & (amount.is_null() | ~amount.is_finite() | (amount < 0)))
+            if bad.height:
+                report.note("raised_amount_usd is not a non-negative number (kept, amount null)",
+                            file=path, line=int(bad["_line"][0]),
+                            detail=repr(bad["amount_text"][0]), count=bad.height)
+            columns.append(pl.when(amount.is_finite() & (amount >= 0)).then(amount)
+                           .alias("amount_usd"))
         if self.keep_place:
             columns += [
                 "geonameid",
