@@ -142,3 +142,29 @@ def test_report_command_errors(tmp_path, capsys):
     assert main(["report", "--edition", "gii-1999", "--out", str(tmp_path / "r.html"),
                  "--runs", "0"]) == 2
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_shows_the_pillars_of_an_enriched_panel(tmp_path):
+    """An enriched panel ranked with hub-factors: the ranking table and every hub page show
+    the pillar scores the engine computed, and the note on the pillar without data."""
+    import polars as pl
+
+    from techhubs.indicators.enrich import enrich, write_hubs
+
+    data = write_hubs(enrich("gii-2023", []), tmp_path / "hubs.csv")
+    hubs = pl.read_csv(data)
+    hubs = hubs.with_columns((pl.int_range(pl.len()) % 7 + 1).cast(pl.Float64).alias("talent"),
+                             (pl.int_range(pl.len()) % 5 * 10.0 + 20).alias(
+                                 "digital_connectivity"))
+    hubs.write_csv(data)
+    path = build_report(tmp_path / "r.html", data=data, method="hub-factors", runs=20, seed=1)
+    html = path.read_text(encoding="utf-8")
+    ranking = workflows.rank(data=data, method="hub-factors")
+    for label in ("Talent", "Knowledge creation", "Digital and green infrastructure"):
+        assert f">{label}</th>" in html
+    assert "no data for capital" in html
+    top = ranking.table.row(0, named=True)
+    page = html[html.index(f'id="hub-{top["unit_id"]}"'):]
+    page = page[:page.index("</article>")]
+    assert f"Knowledge creation: {top['knowledge__score']:.2f}" in page
+    assert f"Talent: {top['people__score']:.2f}" in page

@@ -41,14 +41,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+def serve_app(app) -> Iterator[str]:
+    """Run ``app`` on a free port of 127.0.0.1 in a thread; yields its address."""
     import uvicorn
 
-    from techhubs.api import create_app
-
     port = _free_port()
-    config = uvicorn.Config(create_app(warm=True), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -60,3 +58,10 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    from techhubs.api import create_app
+
+    yield from serve_app(create_app(warm=True))

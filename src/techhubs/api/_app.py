@@ -29,7 +29,7 @@ from techhubs.api._deps import Limits, parse_weights
 from techhubs.api._export import json_response
 from techhubs.api._synthetic import synthetic_source
 from techhubs.errors import ComputationError, TechhubsError, UnknownNameError
-from techhubs.views.store import Source, Store, edition_sources, results_source
+from techhubs.views.store import Source, Store, data_source, edition_sources, results_source
 
 
 def web_dir() -> Path:
@@ -248,6 +248,7 @@ class Guard:
 
 
 def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = None, *,
+               data_files: Sequence[str | Path | tuple[str | Path, str | Path | None]] = (),
                synthetic: tuple[int, int] | None = None, editions: bool = True,
                warm: bool = False, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     """Build the app.
@@ -259,6 +260,9 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
         (validated now; a bad folder raises :class:`~techhubs.errors.DataError`).
     limits:
         Request limits (:class:`Limits`).
+    data_files:
+        Panel data files to serve (e.g. ``techhubs enrich`` output), each a path or
+        ``(path, method)``; validated now.
     synthetic:
         ``(n_units, n_indicators)``: also serve a synthetic random panel named
         ``synthetic-<n>x<k>`` (for benchmarks; its values are random numbers).
@@ -278,11 +282,13 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     if editions:
         sources += edition_sources()
     sources += [results_source(d) for d in results_dirs]
+    sources += [data_source(*(f if isinstance(f, tuple) else (f,))) for f in data_files]
     if not sources:
         raise TechhubsError("nothing to serve: no edition and no results folder",
                             hint="keep the bundled editions or give --results DIR")
-    # The bundled default edition first when present: it is what the dashboard opens.
-    sources.sort(key=lambda s: (s.kind != "edition", s.kind != "results"))
+    # What the dashboard opens on comes first: a data file named on the command line, else
+    # the bundled default edition, else a results folder.
+    sources.sort(key=lambda s: (s.kind != "data", s.kind != "edition", s.kind != "results"))
     store = Store(sources, cache_size=limits.cache_size)
 
     if warm:

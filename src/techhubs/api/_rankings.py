@@ -32,6 +32,7 @@ from techhubs.api._schemas import (
     RerankResponse,
     rerank_request_model,
 )
+from techhubs.methodology import Methodology
 from techhubs.views import intervals as _intervals
 from techhubs.views.store import Fitted, Store, effective_weights, what_if
 
@@ -79,7 +80,18 @@ def _ranking_payload(store: Store, edition: str | None, method: str | None,
     return json_table_response({
         "edition": fitted.source, "method": fitted.method, "n_units": n_units,
         "indicators": list(ranking.indicators), "weights": weights_all,
-        "provenance": provenance}, table)
+        "pillars": [{"code": p, "name": ranking.label(p)} for p in ranking.pillars],
+        "notes": list(ranking.notes), "provenance": provenance}, table)
+
+
+def pillar_codes(m: Methodology) -> list[str]:
+    """The top-level pillars of a method's tree (none for a flat one such as gii-clusters)."""
+    return [n.code for n in m.children(m.root.code) if not n.is_indicator]
+
+
+def pillar_labels(m: Methodology, codes: list[str]) -> list[dict[str, str]]:
+    names = {n.code: n.name or n.code for n in m.nodes}
+    return [{"code": c, "name": names[c]} for c in codes]
 
 
 def build_router(limits: Limits) -> APIRouter:
@@ -118,11 +130,13 @@ def build_router(limits: Limits) -> APIRouter:
         result = what_if(fitted, body.weights, body.normalisation, body.aggregation)
         panel = fitted.panel
         units = panel.units
+        pillars = pillar_codes(result.methodology_)
         table = pl.DataFrame({
             "rank": pl.Series(result.rank_).fill_nan(None).cast(pl.Int64),
             "base_rank": pl.Series(fitted.composite.rank_).fill_nan(None).cast(pl.Int64),
             "unit_id": panel.unit_ids, "name": units["name"], "economies": units["economies"],
             "score": result.score_,
+            **{f"{code}__score": result.node_scores_[code] for code in pillars},
             **{c: (units[c].cast(pl.Float64) if c in units.columns
                    else pl.Series(c, [None] * panel.n_units, dtype=pl.Float64))
                for c in ("latitude", "longitude")},
@@ -145,7 +159,8 @@ def build_router(limits: Limits) -> APIRouter:
             "edition": fitted.source, "method": fitted.method,
             "normalisation": m.normalise.method, "aggregation": m.aggregate.method,
             "weights": effective_weights(result), "n_units": panel.n_units,
-            "intervals": info}, table)
+            "pillars": pillar_labels(result.methodology_, pillars), "intervals": info},
+            table.with_columns(pl.col(pl.Float64).fill_nan(None)))
 
     # The body model is built for this app's limits: give FastAPI the class itself.
     post_rerank.__annotations__["body"] = rerank_body

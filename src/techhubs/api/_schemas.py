@@ -132,12 +132,22 @@ class RankingRow(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class Pillar(BaseModel):
+    code: str
+    name: str
+
+
 class RankingResponse(BaseModel):
     edition: str
     method: str
     n_units: int = Field(description="units in the full ranking, before filters")
     indicators: list[str]
     weights: dict[str, float]
+    pillars: list[Pillar] = Field(
+        default_factory=list, description=(
+            "the top-level pillars of the method's tree; each row has <code>__score"))
+    notes: list[str] = Field(default_factory=list,
+                             description="what the fit left out for want of data")
     provenance: dict[str, Any]
     rows: list[RankingRow]
 
@@ -155,6 +165,7 @@ class RerankRow(BaseModel):
     rank_p05: float | None = None
     rank_p95: float | None = None
     p_top10: float | None = None
+    model_config = ConfigDict(extra="allow")  # <pillar>__score, one per pillar
 
 
 class IntervalInfo(BaseModel):
@@ -170,6 +181,9 @@ class RerankResponse(BaseModel):
     aggregation: str
     weights: dict[str, float]
     n_units: int
+    pillars: list[Pillar] = Field(
+        default_factory=list, description=(
+            "the top-level pillars of the method's tree; each row has <code>__score"))
     intervals: IntervalInfo | None
     rows: list[RerankRow]
 

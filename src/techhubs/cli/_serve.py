@@ -20,18 +20,26 @@ from techhubs.errors import TechhubsError
               type=click.Path(file_okay=False, path_type=Path),
               help="A `techhubs build` results folder to serve beside the bundled editions "
               "(repeatable).")
+@click.option("--data", "data", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="A panel data file to serve, e.g. `techhubs enrich` output (repeatable); "
+              "the dashboard opens on it.")
+@click.option("--method", "-m", metavar="PRESET|FILE",
+              help="The method the --data files open with (default: hub-factors when they "
+              "have its factors, else gii-clusters).")
 @click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
 @click.option("--max-runs", default=2000, show_default=True, type=click.IntRange(10, 100_000),
               help="Most Monte Carlo runs one re-rank may ask for.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Another host name (or address) browsers may use to reach the server "
               "(repeatable). Always allowed: localhost, 127.0.0.1, ::1 and --host.")
-def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
-          max_runs: int, allowed_hosts: tuple[str, ...]) -> None:
+def serve(host: str, port: int, results: tuple[Path, ...], data: tuple[Path, ...],
+          method: str | None, no_browser: bool, max_runs: int,
+          allowed_hosts: tuple[str, ...]) -> None:
     """Serve the REST API (/api, schema at /openapi.json) and the dashboard (/).
 
     The server is read-only: it serves the bundled editions and the results
-    folders named here, nothing else. It answers only requests addressed to
+    folders and data files named here, nothing else. It answers only requests addressed to
     its allowed host names (others get 400, which stops DNS-rebinding pages),
     and sends a strict Content-Security-Policy. Stop it with Ctrl-C.
     """
@@ -45,8 +53,10 @@ def serve(host: str, port: int, results: tuple[Path, ...], no_browser: bool,
         click.echo(f"note: listening on every interface, but answering only to "
                    f"{', '.join(LOOPBACK_HOSTS)}; add --allowed-host NAME for the names "
                    "other machines use", err=True)
-    app = create_app(results_dirs=list(results), limits=Limits(max_runs=max_runs), warm=True,
-                     allowed_hosts=names)
+    if method is not None and not data:
+        raise TechhubsError("--method goes with --data", key="--method")
+    app = create_app(results_dirs=list(results), data_files=[(f, method) for f in data],
+                     limits=Limits(max_runs=max_runs), warm=True, allowed_hosts=names)
     url = f"http://{host}:{port}/"
     click.echo(f"techhubs dashboard on {url} (API schema: {url}openapi.json); Ctrl-C stops")
     if not no_browser:

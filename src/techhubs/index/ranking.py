@@ -219,8 +219,9 @@ def _selection_notes(log: tuple[dict[str, Any], ...], m: Methodology) -> tuple[s
             continue
         rule = ("the others are summed as before" if m.aggregate.method == "sum" else
                 "the weights of what remains are renormalised")
-        notes.append(f"no data for {', '.join(emptied)} (optional: "
-                     f"{', '.join(details.get('dropped') or [])}): left out; {rule}")
+        notes.append(f"no data for {', '.join(emptied)}: left out, with the optional "
+                     f"indicators the data lacks ({', '.join(details.get('dropped') or [])}); "
+                     f"{rule}")
     return tuple(notes)
 
 

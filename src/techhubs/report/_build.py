@@ -67,6 +67,8 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
     else:
         interval_note = "Rank intervals were not asked for (--runs 0)."
     units = {r["unit_id"]: r for r in panel.units.to_dicts()}
+    # the top-level pillars of a tree (none for a flat method such as gii-clusters)
+    pillars = [p for p in composite.ranking_.pillars if f"{p}__score" in table.columns]
     rows = []
     for r in table.to_dicts():
         uid = r["unit_id"]
@@ -83,6 +85,7 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
             "p_top10": iv_row.get("p_top10"),
             "width": None if p05 is None or p95 is None else float(p95) - float(p05),
             "indicators": {c: _finite(r.get(c)) for c in composite.ranking_.indicators},
+            "pillars": {p: _finite(r.get(f"{p}__score")) for p in pillars},
         })
     hubs = []
     published = build_index(panel) if hub_pages > 0 else None
@@ -115,6 +118,8 @@ def report_context(composite: Composite, *, runs: int = 500, seed: int = 0,
         "version": __version__, "methodology": m, "nodes": nodes,
         "steps": provenance.get("steps", {}), "log": [e.to_dict() for e in composite.log_],
         "provenance": {k: v for k, v in provenance.items() if k != "steps"},
+        "pillars": [{"code": p, "name": composite.ranking_.label(p)} for p in pillars],
+        "notes": list(composite.ranking_.notes),
         "rows": rows, "hubs": hubs, "n_units": len(rows), "indicators":
         list(composite.ranking_.indicators), "headers": _headers(composite),
         "intervals": bool(intervals),

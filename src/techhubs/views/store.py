@@ -1,5 +1,6 @@
-"""What the API serves: bundled editions, ``techhubs build`` results folders, and
-(for benchmarks only) a synthetic panel; fitted composites cached per (source, method).
+"""What the API serves: bundled editions, ``techhubs build`` results folders, panel data
+files (e.g. ``techhubs enrich`` output) and (for benchmarks only) a synthetic panel;
+fitted composites cached per (source, method).
 
 Everything here is decided when the app is created: no request ever names a
 filesystem path. A results folder is read and validated once, at start-up.
@@ -36,16 +37,18 @@ from techhubs.methodology import (
 from techhubs.panel import Panel
 from techhubs.presets import list_presets
 from techhubs.views.published import build_index
+from techhubs.workflows import load_panel
 
 RESULTS_REQUIRED = ("manifest.json", "ranking.parquet")
 
 
 @dataclass(frozen=True)
 class Source:
-    """A rankable panel: a bundled edition, a results folder or a synthetic panel."""
+    """A rankable panel: a bundled edition, a results folder, a data file or a synthetic
+    panel."""
 
     name: str
-    kind: str  # "edition" | "results" | "synthetic"
+    kind: str  # "edition" | "results" | "data" | "synthetic"
     title: str
     default_method: str
     load: Callable[[], Panel]
@@ -228,6 +231,31 @@ def results_source(directory: str | Path) -> Source:
         name=name, kind="results", title=title,
         default_method=method_name, load=functools.cache(load), info=info,
         geojson=geojson, assignment=assignment, methodology=methodology,
+    )
+
+
+def data_source(path: str | Path, method: str | Path | None = None) -> Source:
+    """A panel data file (CSV/TSV/Parquet with its metadata file, as ``techhubs enrich``
+    writes), read and validated at start-up; ``method`` (a preset or a TOML file, read
+    now) is the one the dashboard opens it with (default ``hub-factors`` when the file
+    has any of its factors, else ``gii-clusters``)."""
+    file = Path(path)
+    if method is None:
+        factors = {n.code for n in load_methodology("hub-factors").indicators}
+        plain = Panel.read(file)  # any column named as a factor, numbers or not
+        columns = set(plain.indicator_codes) | set(plain.units.columns)
+        method = "hub-factors" if factors & columns else "gii-clusters"
+    chosen = load_methodology(method)
+    own = chosen if str(method) not in [p["name"] for p in list_presets()] else None
+    # read with the method's indicators declared, so that a bad number in one of them is
+    # an error naming its line, not a text column the method then goes without
+    panel = load_panel(data=file, method=chosen)
+    name = file.name.split(".")[0] or file.name
+    return Source(
+        name=name, kind="data", title=f"{file.name} (data file)",
+        default_method=own.name if own is not None else str(method),
+        load=lambda: panel, methodology=own,
+        info={"units": panel.n_units, "indicators": panel.indicator_codes, "file": file.name},
     )
 
 

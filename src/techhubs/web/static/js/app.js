@@ -19,7 +19,7 @@ const UNCERTAINTY = 0.25;
 const $ = (id) => document.getElementById(id);
 const state = readState();
 const view = {
-  status: null, editions: [], method: null, rows: [], members: new Map(), land: [],
+  status: null, editions: [], method: null, rows: [], pillars: [], members: new Map(), land: [],
   sequence: 0, timer: null,
 };
 
@@ -74,7 +74,7 @@ function render() {
   const hasIntervals = view.rows.some((r) => r.rank_p05 !== undefined && r.rank_p05 !== null);
   drawTable($("ranking"), rows, {
     selected: state.unit, onSelect: guarded(openProfile), state,
-    maxRank: Math.max(1, view.rows.length),
+    maxRank: Math.max(1, view.rows.length), pillars: view.pillars,
   });
   $("count").textContent = `${rows.length} of ${view.rows.length} hubs`;
   drawMap($("map"), view.land, view.rows, { selected: state.unit, onSelect: guarded(openProfile), hasIntervals });
@@ -93,6 +93,7 @@ async function rerank() {
     const result = await postJSON("/api/rerank", payload);
     if (sequence !== view.sequence) return;  // a newer request is on its way
     view.rows = result.rows;
+    view.pillars = result.pillars || [];
     setStatus(`ranked ${result.n_units} hubs (${result.normalisation}, ${result.aggregation})` +
       (result.intervals ? `, intervals from ${result.intervals.runs} runs` : ""));
     document.body.dataset.ranked = String(sequence);
@@ -194,8 +195,9 @@ async function loadEdition() {
   for (const f of geo.features) for (const e of f.properties.economies || []) economies.add(e);
   options($("economy"), [["", "all"], ...[...economies].sort().map((e) => [e, e])], state.economy || "");
   const p = ranking.provenance;
-  $("provenance").textContent = [p.edition_title || p.results || p.synthetic, p.source, p.sha256 ? `sha256 ${p.sha256.slice(0, 12)}…` : "", `techhubs ${p.techhubs}`]
+  $("provenance").textContent = [p.edition_title || p.results || p.synthetic || p.file, p.source, p.sha256 ? `sha256 ${p.sha256.slice(0, 12)}…` : "", `techhubs ${p.techhubs}`]
     .filter(Boolean).join(" · ");
+  $("ranking-notes").textContent = (ranking.notes || []).join(" ");
   remember();
   await rerank();  // opens the profile in the address, if any
 }
@@ -229,15 +231,16 @@ function wire() {
   $("search").value = state.q || "";
   $("search").addEventListener("input", (e) => { state.q = e.target.value; remember(); render(); });
   $("economy").addEventListener("change", (e) => { state.economy = e.target.value || null; remember(); render(); });
-  for (const th of $("ranking").tHead.rows[0].cells) {
-    th.addEventListener("click", () => {
-      const key = th.dataset.sort;
-      state.dir = state.sort === key && state.dir !== "desc" ? "desc" : "asc";
-      state.sort = key;
-      remember();
-      render();
-    });
-  }
+  // one listener for the header: pillar columns come and go with the method
+  $("ranking").tHead.addEventListener("click", (event) => {
+    const th = event.target.closest("th");
+    if (!th || !th.dataset.sort) return;
+    const key = th.dataset.sort;
+    state.dir = state.sort === key && state.dir !== "desc" ? "desc" : "asc";
+    state.sort = key;
+    remember();
+    render();
+  });
   $("close-profile").addEventListener("click", () => {
     state.unit = null;
     state.compare = null;

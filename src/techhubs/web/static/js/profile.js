@@ -55,6 +55,12 @@ export function drawProfile(profile) {
   document.getElementById("profile-summary").textContent =
     `Rank ${profile.rank} of ${profile.n_units} with the weights of ${profile.method}, score ${fmt(profile.score, 3)}; ` +
     `${profile.economies.join("/")}${pop}.`;
+  // the top-level pillars of the method's tree, with the hub's score and rank on each
+  const codes = new Set(profile.components.map((c) => c.code));  // the index itself is not one
+  const pillars = profile.components.filter((c) => c.kind === "pillar" && !codes.has(c.parent));
+  document.getElementById("profile-pillars").hidden = !pillars.length;
+  document.getElementById("pillar-scores").replaceChildren(...pillars.map((c) =>
+    item(`${c.name}: ${fmt(c.normalised)} (rank ${c.rank_on_item ?? "–"})`)));
   drawDecomposition(document.getElementById("decomposition"), profile.components);
   const strengths = document.getElementById("strengths");
   strengths.replaceChildren(...(profile.strengths.length ? profile.strengths.map((s) => item(s)) : [item("none stands out", "muted")]));

@@ -10,6 +10,7 @@ function sortKey(row, key) {
   if (key === "change") return (row.base_rank ?? 0) - (row.rank ?? 0);
   if (key === "economies") return row.economies.join("/");
   if (key === "name") return row.name.toLowerCase();
+  if (key.startsWith("pillar:")) return row[`${key.slice(7)}__score`] ?? -Infinity;
   return row[key] ?? Infinity;
 }
 
@@ -33,9 +34,27 @@ export function visibleRows(rows, state, members) {
   return out;
 }
 
-export function drawTable(table, rows, { selected, onSelect, state, maxRank }) {
+// One column per top-level pillar of the method's tree, after the score.
+function pillarHeaders(table, pillars) {
+  const head = table.tHead.rows[0];
+  for (const th of [...head.cells]) if (th.classList.contains("pillar")) th.remove();
+  const score = [...head.cells].find((th) => th.dataset.sort === "score");
+  let after = score;
+  for (const p of pillars) {
+    const th = document.createElement("th");
+    th.className = "num pillar";
+    th.dataset.sort = `pillar:${p.code}`;
+    th.title = `pillar ${p.code}: its score in the method's tree`;
+    th.textContent = p.name;
+    after.after(th);
+    after = th;
+  }
+}
+
+export function drawTable(table, rows, { selected, onSelect, state, maxRank, pillars = [] }) {
   const body = table.tBodies[0];
   body.replaceChildren();
+  pillarHeaders(table, pillars);
   for (const th of table.tHead.rows[0].cells) {
     th.classList.remove("asc", "desc");
     if (th.dataset.sort === (state.sort || "rank")) th.classList.add(state.dir === "desc" ? "desc" : "asc");
@@ -63,6 +82,12 @@ export function drawTable(table, rows, { selected, onSelect, state, maxRank }) {
     score.className = "num";
     score.textContent = fmt(row.score);
     cells.push(score);
+    for (const p of pillars) {
+      const td = document.createElement("td");
+      td.className = "num pillar";
+      td.textContent = fmt(row[`${p.code}__score`]);
+      cells.push(td);
+    }
     const interval = document.createElement("td");
     interval.className = "num";
     if (row.rank_p05 !== null && row.rank_p05 !== undefined) {
