@@ -225,3 +225,21 @@ def test_the_panel_file_carries_its_world_totals(tmp_path: Path) -> None:
         with pytest.raises(DataError, match=key) as info:
             Panel.read(written)
         assert "provenance.json" in str(info.value)
+
+
+def test_a_layer_s_coverage_makes_hubs_elsewhere_missing(tmp_path: Path, capsys) -> None:
+    places = member_places("gii-2023")
+    paris = places.filter(pl.col("place") == "Paris").row(0, named=True)
+    pl.DataFrame({"id": ["a"], "latitude": [paris["latitude"]], "longitude": [paris["longitude"]],
+                  "weight": [1.0], "source": ["vc"]}).write_parquet(tmp_path / "p.parquet")
+    layer = [f"deals=points:{tmp_path / 'p.parquet'}"]
+    hubs = enrich("gii-2023", layer, covers={"deals": ["FR", "DE"]}).hubs
+    covered = hubs.filter(pl.col("economies").list.set_intersection(["FR", "DE"]).list.len() > 0)
+    assert hubs["deals"].null_count() == hubs.height - covered.height
+    assert covered["deals"].to_list().count(1.0) == 1 and covered["deals"].null_count() == 0
+    with pytest.raises(DataError, match="--covers names no layer"):
+        enrich("gii-2023", layer, covers={"dealz": ["FR"]})
+    for bad in ("deals", "deals=", "deals=U5"):
+        assert main(["enrich", *(["--layer", layer[0]]), "--covers", bad,
+                     "--out", str(tmp_path / "h.csv")]) == 2
+        assert "--covers" in capsys.readouterr().err

@@ -18,6 +18,9 @@ from techhubs.errors import DataError
 @click.option("--layer", "layers", multiple=True, metavar="NAME=READER:PATH",
               help="A layer: READER is an ingest reader (ror, crunchbase, openalex, "
                    "patentsview, table) or points (a points Parquet). Repeatable.")
+@click.option("--covers", "covers", multiple=True, metavar="NAME=ISO2,...",
+              help="The economies layer NAME covers: hubs elsewhere get a missing value, "
+                   "not 0 (repeatable), e.g. --covers deals=US.")
 @click.option("--radius-km", type=float, metavar="KM",
               help="A record belongs to the hub with the nearest footprint location within "
                    "this distance (default: 25 for an edition, the build's eps_km for "
@@ -28,7 +31,8 @@ from techhubs.errors import DataError
 @click.option("--assignment", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the record -> hub assignment (Parquet or CSV).")
 def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
-           radius_km: float | None, out: Path, assignment: Path | None) -> None:
+           covers: tuple[str, ...], radius_km: float | None, out: Path,
+           assignment: Path | None) -> None:
     """Attach open layers to the hubs of an edition or a build: one indicator per layer.
 
     Each layer's records are read with their accounting; a record belongs to
@@ -38,12 +42,13 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
     organisation type, a Crunchbase layer the USD raised. The hubs keep
     their figures and world totals, and get the hub-factors columns (talent,
     research_institutions, venture_funding, patents, publications) the
-    layers allow. A hub without a record of a layer gets 0: where a layer
-    does not cover a hub's economy, empty that cell to make it missing.
+    layers allow. A hub without a record of a layer gets 0; where a layer
+    does not cover a hub's economy, --covers makes the value missing.
 
     \b
     Examples:
-      techhubs enrich --layer institutions=ror:organizations.csv --out hubs.csv
+      techhubs enrich --layer institutions=ror:organizations.csv \
+          --layer deals=crunchbase:rounds.csv --covers deals=US --out hubs.csv
       techhubs rank --data hubs.csv --method hub-factors --intervals
       techhubs enrich --layer vc_deals=crunchbase:rounds.csv --out hubs.csv
       techhubs rank --data hubs.csv          # gii-clusters: three shares
@@ -59,7 +64,15 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
                         hint="e.g. --layer institutions=ror:organizations.csv")
     if edition and results is not None:
         raise DataError("give either --edition or --results, not both", key="--edition")
-    enriched = run(edition, list(layers), results=results, radius_km=radius_km)
+    covered: dict[str, list[str]] = {}
+    for text in covers:
+        name, eq, economies = text.partition("=")
+        if not eq or not name.strip() or not economies.strip():
+            raise DataError(f"{text!r} is not NAME=ISO2,...", key="--covers",
+                            hint="e.g. --covers deals=US")
+        covered[name.strip()] = [e.strip() for e in economies.split(",") if e.strip()]
+    enriched = run(edition, list(layers), results=results, radius_km=radius_km,
+                   covers=covered)
     written = write_hubs(enriched, out)
     c = console(stderr=True)
     hubs = enriched.hubs
@@ -67,7 +80,10 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
         c.print(f"{name}: {report.summary()}; {enriched.outside[name]:,} points outside "
                 f"every hub", highlight=False)
         empty = hubs.filter(pl.col(name) <= 0)
-        line = f"  {hubs.height - empty.height} of {hubs.height} hubs hold {name}"
+        missing = int(hubs[name].null_count())
+        line = f"  {hubs.height - empty.height - missing} of {hubs.height} hubs hold {name}"
+        if missing:
+            line += f"; {missing} outside its coverage (missing)"
         if empty.height:
             economies = sorted({e for es in empty["economies"].to_list() for e in es or []})
             line += (f"; 0 in the others (economies {', '.join(economies[:12])}"

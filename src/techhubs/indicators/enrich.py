@@ -48,7 +48,7 @@ from techhubs.errors import DataError
 from techhubs.geo.gazetteer import cluster_places
 from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
 from techhubs.indicators._panel import cluster_panel, unit_ids
-from techhubs.panel import Panel, metadata_path
+from techhubs.panel import Panel, economy_code, metadata_path
 from techhubs.sources.accounting import IngestReport
 from techhubs.sources.registry import make_reader
 
@@ -168,7 +168,8 @@ def assign(points: pl.DataFrame, places: pl.DataFrame, hub_order: Sequence[str],
 def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str | Path]]
            | Sequence[str] = (), *, results: str | Path | None = None,
            radius_km: float | None = None,
-           options: Mapping[str, Mapping[str, Any]] | None = None) -> Enriched:
+           options: Mapping[str, Mapping[str, Any]] | None = None,
+           covers: Mapping[str, Sequence[str]] | None = None) -> Enriched:
     """The hubs of ``edition`` (or of the build in ``results``) with one indicator per
     layer (see the module notes).
 
@@ -186,6 +187,10 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         for an edition, the build's ``eps_km`` for a build).
     options:
         Reader options per layer name (e.g. ``{"pubs": {"institutions": "inst.jsonl"}}``).
+    covers:
+        The economies a layer covers, per layer name (``{"deals": ["US"]}``): a hub in none
+        of them gets a missing value (not 0) in the layer's columns, since the layer
+        cannot say.
 
     Examples
     --------
@@ -237,8 +242,13 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         frame = located.filter(inside)
         sums = frame.group_by("unit_id").agg(expr.sum().alias(c) for c, (expr, _, _) in
                                              columns.items())
+        covered = pl.lit(True)
+        if name in (covers or {}):
+            economies = [economy_code(e, key=f"--covers {name}") for e in covers[name]]
+            covered = pl.col("economies").list.set_intersection(
+                pl.lit(economies, dtype=pl.List(pl.Utf8))).list.len() > 0
         hubs = hubs.join(sums, on="unit_id", how="left").with_columns(
-            pl.col(c).fill_null(0.0) for c in columns)
+            pl.when(covered).then(pl.col(c).fill_null(0.0)) for c in columns)
         world = located.select(expr.sum().alias(c) for c, (expr, _, _) in columns.items())
         for code, (_, title, unit) in columns.items():
             total = float(world[code][0])
@@ -251,8 +261,14 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     assignment = pl.concat(assignments) if assignments else pl.DataFrame(
         schema={"layer": pl.Utf8, "id": pl.Utf8, "unit_id": pl.Utf8, "distance_km": pl.Float64,
                 "weight": pl.Float64, "latitude": pl.Float64, "longitude": pl.Float64})
+    unknown = sorted(set(covers or {}) - set(given))
+    if unknown:
+        raise DataError(f"--covers names no layer: {unknown[0]!r}", key="--covers",
+                        hint=f"layers: {', '.join(given) or 'none'}")
     provenance = {**target.about, "radius_km": radius,
-                  "layers": {n: {"reader": f, "path": str(p)} for n, (f, p) in given.items()},
+                  "layers": {n: {"reader": f, "path": str(p),
+                                 **({"covers": list(covers[n])} if n in (covers or {}) else {})}
+                             for n, (f, p) in given.items()},
                   "factors": derived}
     return Enriched(hubs.select(pl.exclude("members"), pl.col("members")), assignment, reports,
                     outside, provenance, tuple(indicators))
