@@ -85,9 +85,9 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
         if missing:
             line += f"; {missing} outside its coverage (missing)"
         if empty.height:
-            economies = sorted({e for es in empty["economies"].to_list() for e in es or []})
-            line += (f"; 0 in the others (economies {', '.join(economies[:12])}"
-                     f"{', ...' if len(economies) > 12 else ''})")
+            where = sorted({e for es in empty["economies"].to_list() for e in es or []})
+            line += (f"; 0 in the others (economies {', '.join(where[:12])}"
+                     f"{', ...' if len(where) > 12 else ''})")
         c.print(line, highlight=False)
     if enriched.provenance.get("factors"):
         c.print("hub-factors columns: " + ", ".join(

@@ -199,6 +199,7 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     >>> hubs.height, hubs.columns[:4]
     (34, ['unit_id', 'name', 'economies', 'latitude'])
     """
+    covers = dict(covers or {})
     given = (dict(layers) if isinstance(layers, Mapping)
              else {name: (fmt, path) for name, fmt, path in map(parse_layer, layers)})
     target = _results_hubs(Path(results)) if results is not None else _edition_hubs(
@@ -243,7 +244,7 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         sums = frame.group_by("unit_id").agg(expr.sum().alias(c) for c, (expr, _, _) in
                                              columns.items())
         covered = pl.lit(True)
-        if name in (covers or {}):
+        if name in covers:
             economies = [economy_code(e, key=f"--covers {name}") for e in covers[name]]
             covered = pl.col("economies").list.set_intersection(
                 pl.lit(economies, dtype=pl.List(pl.Utf8))).list.len() > 0
@@ -261,13 +262,13 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     assignment = pl.concat(assignments) if assignments else pl.DataFrame(
         schema={"layer": pl.Utf8, "id": pl.Utf8, "unit_id": pl.Utf8, "distance_km": pl.Float64,
                 "weight": pl.Float64, "latitude": pl.Float64, "longitude": pl.Float64})
-    unknown = sorted(set(covers or {}) - set(given))
+    unknown = sorted(set(covers) - set(given))
     if unknown:
         raise DataError(f"--covers names no layer: {unknown[0]!r}", key="--covers",
                         hint=f"layers: {', '.join(given) or 'none'}")
     provenance = {**target.about, "radius_km": radius,
                   "layers": {n: {"reader": f, "path": str(p),
-                                 **({"covers": list(covers[n])} if n in (covers or {}) else {})}
+                                 **({"covers": list(covers[n])} if n in covers else {})}
                              for n, (f, p) in given.items()},
                   "factors": derived}
     return Enriched(hubs.select(pl.exclude("members"), pl.col("members")), assignment, reports,
