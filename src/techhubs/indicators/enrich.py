@@ -202,6 +202,10 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     covers = dict(covers or {})
     given = (dict(layers) if isinstance(layers, Mapping)
              else {name: (fmt, path) for name, fmt, path in map(parse_layer, layers)})
+    unknown = sorted(set(covers) - set(given))
+    if unknown:
+        raise DataError(f"--covers names no layer: {unknown[0]!r}", key="--covers",
+                        hint=f"layers: {', '.join(given) or 'none'}")
     target = _results_hubs(Path(results)) if results is not None else _edition_hubs(
         edition or "gii-2023")
     radius = target.radius_km if radius_km is None else float(radius_km)
@@ -262,10 +266,6 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     assignment = pl.concat(assignments) if assignments else pl.DataFrame(
         schema={"layer": pl.Utf8, "id": pl.Utf8, "unit_id": pl.Utf8, "distance_km": pl.Float64,
                 "weight": pl.Float64, "latitude": pl.Float64, "longitude": pl.Float64})
-    unknown = sorted(set(covers) - set(given))
-    if unknown:
-        raise DataError(f"--covers names no layer: {unknown[0]!r}", key="--covers",
-                        hint=f"layers: {', '.join(given) or 'none'}")
     provenance = {**target.about, "radius_km": radius,
                   "layers": {n: {"reader": f, "path": str(p),
                                  **({"covers": list(covers[n])} if n in covers else {})}
