@@ -41,7 +41,10 @@ def test_a_data_file_is_served_with_its_pillars(hubs_file: Path) -> None:
     assert got["unit_id"].to_list() == expected["unit_id"].to_list()
     assert got["knowledge__score"].to_list() == pytest.approx(
         expected["knowledge__score"].to_list())
-    rerank = client.post("/api/rerank", json={"edition": "hubs", "weights": {"people": 0}})
+    plain = client.post("/api/rerank", json={"edition": "hubs"}).json()
+    assert "knowledge__score" not in plain["rows"][0]  # only when asked for
+    rerank = client.post("/api/rerank", json={"edition": "hubs", "weights": {"people": 0},
+                                              "pillars": True})
     assert rerank.status_code == 200, rerank.text
     body = rerank.json()
     assert [p["name"] for p in body["pillars"]] == ["Talent", "Knowledge creation"]

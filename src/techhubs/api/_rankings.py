@@ -136,7 +136,8 @@ def build_router(limits: Limits) -> APIRouter:
             "base_rank": pl.Series(fitted.composite.rank_).fill_nan(None).cast(pl.Int64),
             "unit_id": panel.unit_ids, "name": units["name"], "economies": units["economies"],
             "score": result.score_,
-            **{f"{code}__score": result.node_scores_[code] for code in pillars},
+            **{f"{code}__score": result.node_scores_[code] for code in pillars
+               if body.pillars},
             **{c: (units[c].cast(pl.Float64) if c in units.columns
                    else pl.Series(c, [None] * panel.n_units, dtype=pl.Float64))
                for c in ("latitude", "longitude")},
@@ -159,8 +160,7 @@ def build_router(limits: Limits) -> APIRouter:
             "edition": fitted.source, "method": fitted.method,
             "normalisation": m.normalise.method, "aggregation": m.aggregate.method,
             "weights": effective_weights(result), "n_units": panel.n_units,
-            "pillars": pillar_labels(result.methodology_, pillars), "intervals": info},
-            table.with_columns(pl.col(pl.Float64).fill_nan(None)))
+            "pillars": pillar_labels(result.methodology_, pillars), "intervals": info}, table)
 
     # The body model is built for this app's limits: give FastAPI the class itself.
     post_rerank.__annotations__["body"] = rerank_body

@@ -59,6 +59,8 @@ class RerankRequest(Spec):
     normalisation: Normalisation | None = Field(
         None, description="override the normalisation method")
     aggregation: Aggregation | None = Field(None, description="override the aggregation method")
+    pillars: bool = Field(False, description=(
+        "also give each row's score on every top-level pillar (<code>__score)"))
     intervals: IntervalRequest | None = None
 
 
@@ -183,7 +185,8 @@ class RerankResponse(BaseModel):
     n_units: int
     pillars: list[Pillar] = Field(
         default_factory=list, description=(
-            "the top-level pillars of the method's tree; each row has <code>__score"))
+            "the top-level pillars of the method's tree; with pillars=true in the request "
+            "each row has <code>__score"))
     intervals: IntervalInfo | None
     rows: list[RerankRow]
 

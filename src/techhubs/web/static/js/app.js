@@ -86,6 +86,7 @@ async function rerank() {
   const payload = {
     edition: state.edition, method: state.method, weights: customWeights(),
     normalisation: state.normalisation || null, aggregation: state.aggregation || null,
+    pillars: true,
     intervals: { runs: Math.min(INTERVAL_RUNS, view.status.limits.max_runs), weight_uncertainty: UNCERTAINTY, seed: 0 },
   };
   setStatus("re-ranking…");
