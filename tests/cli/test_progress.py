@@ -50,6 +50,8 @@ COMMANDS = {
     "report": (["report", "--runs", "50", "--out", "r.html"], "report"),
     "ingest": (["ingest", "crunchbase", "crunchbase_rounds.csv", "--out", "p.parquet"],
                "records read"),
+    "enrich": (["enrich", "--layer", "deals=crunchbase:crunchbase_rounds.csv", "--out",
+                "h.csv"], "layers read"),
     "geocode": (["geocode", "crunchbase_rounds.csv", "--city", "company_city", "--country",
                  "company_country_code", "--out", "g.csv"], "geocoding"),
     "aggregate": (["aggregate", "clean.csv", "--out", "a.parquet"], "aggregating"),

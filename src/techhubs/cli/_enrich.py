@@ -55,7 +55,7 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
     """
     import polars as pl
 
-    from techhubs.cli._console import console
+    from techhubs.cli._console import Steps, console
     from techhubs.indicators.enrich import enrich as run
     from techhubs.indicators.enrich import write_hubs
 
@@ -71,8 +71,16 @@ def enrich(edition: str | None, results: Path | None, layers: tuple[str, ...],
             raise DataError(f"{text!r} is not NAME=ISO2,...", key="--covers",
                             hint="e.g. --covers deals=US")
         covered[name.strip()] = [e.strip() for e in economies.split(",") if e.strip()]
-    enriched = run(edition, list(layers), results=results, radius_km=radius_km,
-                   covers=covered)
+    with Steps("layers read", total=len(layers)) as steps:
+        done: list[str] = []
+
+        def advance(name: str, records: int) -> None:
+            if name not in done:
+                done.append(name)
+            steps.update(len(done) - 1, step=f"{name}: {records:,} records read")
+
+        enriched = run(edition, list(layers), results=results, radius_km=radius_km,
+                       covers=covered, progress=advance)
     written = write_hubs(enriched, out)
     c = console(stderr=True)
     hubs = enriched.hubs

@@ -33,8 +33,9 @@ every footprint are counted in ``Enriched.outside``.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,8 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
            | Sequence[str] = (), *, results: str | Path | None = None,
            radius_km: float | None = None,
            options: Mapping[str, Mapping[str, Any]] | None = None,
-           covers: Mapping[str, Sequence[str]] | None = None) -> Enriched:
+           covers: Mapping[str, Sequence[str]] | None = None,
+           progress: Callable[[str, int], None] | None = None) -> Enriched:
     """The hubs of ``edition`` (or of the build in ``results``) with one indicator per
     layer (see the module notes).
 
@@ -191,6 +193,8 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         The economies a layer covers, per layer name (``{"deals": ["US"]}``): a hub in none
         of them gets a missing value (not 0) in the layer's columns, since the layer
         cannot say.
+    progress:
+        Called with ``(layer name, records read)`` as each layer is read.
 
     Examples
     --------
@@ -224,7 +228,9 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         if name in hubs.columns:
             raise DataError(f"layer name {name!r} is already a column of the hubs",
                             key="--layer", hint="give the layer another name")
-        points, report = _read_layer(fmt, path, (options or {}).get(name, {}), name)
+        points, report = _read_layer(fmt, path, (options or {}).get(name, {}), name,
+                                     None if progress is None else functools.partial(
+                                         progress, name))
         hub, km = assign(points, places, order, radius)
         inside = hub >= 0
         outside[name] = int((~inside).sum())
@@ -414,8 +420,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _read_layer(fmt: str, path: str | Path, options: Mapping[str, Any],
-                name: str) -> tuple[pl.DataFrame, IngestReport]:
+def _read_layer(fmt: str, path: str | Path, options: Mapping[str, Any], name: str,
+                progress: Callable[[int], None] | None) -> tuple[pl.DataFrame, IngestReport]:
     if fmt == "points":
         frame = pl.read_parquet(path)
         report = IngestReport(source=name, files=[str(path)])
@@ -427,7 +433,8 @@ def _read_layer(fmt: str, path: str | Path, options: Mapping[str, Any],
     chosen = dict(options)
     if fmt == "crunchbase":
         chosen.setdefault("keep_amount", True)  # the USD raised: venture_funding
-    result = make_reader(fmt, chosen, source=name if fmt == "table" else None).read([path])
+    result = make_reader(fmt, chosen, source=name if fmt == "table" else None).read(
+        [path], progress=progress)
     return result.points, result.report
 
 

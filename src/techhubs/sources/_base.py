@@ -106,11 +106,17 @@ class Reader(ABC):
     def new_report(self, paths: Sequence[PathLike], strict: bool = False) -> IngestReport:
         return IngestReport(source=self.name, strict=strict, files=[str(p) for p in paths])
 
-    def read(self, paths: Sequence[PathLike] | PathLike, *, strict: bool = False) -> IngestResult:
-        """Read everything into memory (small inputs, tests); see :meth:`write` for big ones."""
+    def read(self, paths: Sequence[PathLike] | PathLike, *, strict: bool = False,
+             progress: Callable[[int], None] | None = None) -> IngestResult:
+        """Read everything into memory (small inputs, tests); see :meth:`write` for big ones.
+        ``progress(records_read)`` after each batch."""
         paths = _as_list(paths)
         report = self.new_report(paths, strict)
-        batches = [conform(b) for b in self.iter_batches(paths, report)]
+        batches = []
+        for batch in self.iter_batches(paths, report):
+            batches.append(conform(batch))
+            if progress is not None:
+                progress(report.records_read)
         report.check()
         points = pl.concat(batches) if batches else empty_points()
         return IngestResult(points, report)
