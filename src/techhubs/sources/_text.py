@@ -3,6 +3,9 @@
 * gzip is detected by its magic bytes, whatever the file is called; a
   truncated or corrupt gzip stream is a :class:`DataError` naming the file and
   the last good line.
+* A zip archive (as ROR's dump and PatentsView's tables are published) is read
+  as its largest member (ROR: the schema v2 JSON), and its layout (CSV or JSON)
+  is told by that member's name.
 * Lines end in ``\\n``, ``\\r\\n`` or a lone ``\\r`` (old Mac exports).
 * Each line is decoded as UTF-8. A line that is not valid UTF-8 is decoded
   with ``fallback_encoding`` when one is given (and noted in the report as
@@ -14,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from techhubs.errors import DataError
 from techhubs.sources.accounting import INVALID_ENCODING, UNPARSEABLE, IngestReport
@@ -28,8 +33,49 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
 
 
+class _ZipMember(io.RawIOBase):
+    """One member of a zip archive as a stream that closes the archive with it."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        self._archive = archive
+        self._member = archive.open(name)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._member.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._member.close()
+            self._archive.close()
+        super().close()
+
+
+def zip_member(path: str | Path) -> str | None:
+    """The member a zip archive is read as (its largest file; ties by name), or None
+    when ``path`` is not a zip archive."""
+    p = Path(path)
+    try:
+        with p.open("rb") as handle:
+            if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # a member, or none
+                return None
+        with zipfile.ZipFile(p) as archive:
+            files = [i for i in archive.infolist() if not i.is_dir()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise DataError(f"not a readable zip archive ({exc})", file=p,
+                        hint="download the file again (techhubs fetch checks hashes)") from exc
+    if not files:
+        raise DataError("the zip archive holds no file", file=p)
+    return max(files, key=lambda i: (i.file_size, [-ord(c) for c in i.filename])).filename
+
+
 def open_binary(path: str | Path) -> IO[bytes]:
-    """Open ``path`` for reading bytes, transparently un-gzipping."""
+    """Open ``path`` for reading bytes, transparently un-gzipping (and reading a zip
+    archive's largest member)."""
     p = Path(path)
     if not p.exists():
         raise DataError("file not found", file=p)
@@ -42,6 +88,12 @@ def open_binary(path: str | Path) -> IO[bytes]:
         raise DataError(f"cannot be read ({exc.strerror})", file=p) from exc
     magic = handle.read(2)
     handle.seek(0)
+    if magic == b"PK":
+        handle.close()
+        member = zip_member(p)
+        if member is not None:
+            return io.BufferedReader(_ZipMember(zipfile.ZipFile(p), member), _CHUNK)
+        handle = p.open("rb")
     if magic == b"\x1f\x8b":
         # A GzipFile given a file object never closes it: hand it the name
         # instead so that closing the stream closes the file too.
@@ -205,6 +257,9 @@ class Unparseable:
 
 
 def is_csv(path: str | Path) -> bool:
-    """Whether a (possibly gzipped) file is CSV/TSV by its name."""
-    name = Path(path).name.lower().removesuffix(".gz")
+    """Whether a (possibly gzipped or zipped) file is CSV/TSV by its name (a zip
+    archive: by the name of the member it is read as)."""
+    p = Path(path)
+    member = zip_member(p) if p.suffix.lower() == ".zip" and p.is_file() else None
+    name = (member or p.name).lower().removesuffix(".gz")
     return name.endswith((".csv", ".tsv"))

@@ -1,6 +1,7 @@
 """PatentsView bulk TSVs -> fractional ``patents`` points, joined out of core in DuckDB.
 
-Inputs (plain or gzipped, as published at https://patentsview.org/download/data-download-tables):
+Inputs (plain, gzipped or zipped as published at
+https://patentsview.org/download/data-download-tables):
 
 * ``g_inventor_disambiguated.tsv``: ``patent_id, inventor_sequence,
   inventor_id, disambig_inventor_name_first, disambig_inventor_name_last,
@@ -22,14 +23,18 @@ in Arrow batches.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from techhubs.errors import DataError
 from techhubs.sources._base import PathLike, Reader
-from techhubs.sources._text import iter_raw_lines
+from techhubs.sources._text import iter_raw_lines, zip_member
 from techhubs.sources.accounting import (
     DUPLICATE,
     NO_LOCATION,
@@ -61,8 +66,11 @@ def _require_columns(columns: list[str], required: Sequence[str], p: Path) -> No
         )
 
 
-def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> None:
-    """Register ``path`` as a DuckDB view of all-text columns, after checking it."""
+def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str,
+         scratch: Path) -> None:
+    """Register ``path`` as a DuckDB view of all-text columns, after checking it. A zip
+    archive (as PatentsView publishes its tables) is first unpacked into ``scratch``:
+    DuckDB reads gzip but not zip."""
     import duckdb
 
     p = Path(path)
@@ -70,6 +78,18 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
         raise DataError("file not found", file=p)
     if p.stat().st_size == 0:
         raise DataError("file is empty", file=p, line=1)
+    member = zip_member(p)
+    data = p
+    if member is not None:
+        data = scratch / f"{view}.tsv"
+        try:
+            with zipfile.ZipFile(p) as archive, archive.open(member) as src, \
+                    open(data, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise DataError(f"cannot unpack {member} ({exc})", file=p,
+                            hint="download the file again (techhubs fetch checks hashes)"
+                            ) from exc
 
     first = next(iter(iter_raw_lines(p)), b"").decode("utf-8", "replace")
     if not first.strip():
@@ -77,7 +97,7 @@ def _tsv(con: object, path: PathLike, required: tuple[str, ...], view: str) -> N
     header = [h.strip().strip('"') for h in first.split("\t")]
     _require_columns(header, required, p)
     source = (
-        f"read_csv('{_q(p)}', delim='\t', header=true, quote='\"', escape='\"', "
+        f"read_csv('{_q(data)}', delim='\t', header=true, quote='\"', escape='\"', "
         "all_varchar=true, compression='auto', sample_size=-1)"
     )
     try:
@@ -127,14 +147,25 @@ class PatentsViewReader(Reader):
                 "PatentsView needs g_inventor_disambiguated and g_location_disambiguated",
                 hint="pass both TSV files (and optionally g_patent.tsv for years)",
             )
-        con = duckdb.connect()
+        # unpacked zip members live as long as the run
+        with tempfile.TemporaryDirectory(prefix="techhubs-patentsview-") as scratch:
+            con = duckdb.connect()
+            try:
+                yield from self._batches(con, roles, report, Path(scratch))
+            finally:
+                con.close()
+
+    def _batches(self, con: Any, roles: dict[str, PathLike], report: IngestReport,
+                 scratch: Path) -> Iterator[pl.DataFrame]:
+        import duckdb
+
         if self.memory_limit:
             con.execute(f"SET memory_limit='{self.memory_limit}'")
         inv, loc = roles["inventor"], roles["location"]
-        _tsv(con, inv, INVENTOR_REQUIRED, "inv")
-        _tsv(con, loc, LOCATION_REQUIRED, "loc")
+        _tsv(con, inv, INVENTOR_REQUIRED, "inv", scratch)
+        _tsv(con, loc, LOCATION_REQUIRED, "loc", scratch)
         if "patent" in roles:
-            _tsv(con, roles["patent"], PATENT_REQUIRED, "pat")
+            _tsv(con, roles["patent"], PATENT_REQUIRED, "pat", scratch)
             year = "(SELECT patent_id, TRY_CAST(substr(patent_date, 1, 4) AS INTEGER) AS year FROM pat)"
         else:
             year = "(SELECT NULL::VARCHAR AS patent_id, NULL::INTEGER AS year WHERE false)"
@@ -208,7 +239,6 @@ class PatentsViewReader(Reader):
             assert isinstance(frame, pl.DataFrame)
             report.use(frame.height)
             yield frame
-        con.close()
 
 
 def _roles(paths: Sequence[PathLike]) -> dict[str, PathLike]:
