@@ -1,4 +1,5 @@
-"""The one way techhubs writes JSON: valid, canonical, byte-reproducible.
+"""The one way techhubs writes JSON (valid, canonical, byte-reproducible) and reads a
+JSON file (a :class:`~techhubs.errors.DataError` naming it when it cannot).
 
 :func:`dumps` turns NaN and infinities into ``null`` (bare ``NaN``/``Infinity``
 are not JSON), NumPy scalars and arrays into plain numbers and lists, paths
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from techhubs.errors import DataError
 
 
 def relative_paths(value: Any, root: Path) -> Any:
@@ -76,3 +79,19 @@ def write(path: str | Path, value: Any, *, indent: int | None = 2) -> Path:
     path = Path(path)
     path.write_text(dumps(value, indent=indent) + "\n", encoding="utf-8")
     return path
+
+
+def read(path: str | Path) -> Any:
+    """The JSON value in ``path``; a DataError naming the file when it cannot be read."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read JSON: {exc}", file=path) from exc
+
+
+def read_object(path: str | Path, what: str) -> dict[str, Any]:
+    """The JSON object in ``path`` (``what`` names it in the error when it is not one)."""
+    doc = read(path)
+    if not isinstance(doc, dict):
+        raise DataError(f"{what} must be a JSON object", file=path)
+    return doc

@@ -32,7 +32,6 @@ import csv
 import functools
 import hashlib
 import io
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from techhubs import jsonio
 from techhubs._version import __version__
 from techhubs.errors import DataError, UnknownNameError
 from techhubs.geo.gazetteer import load_countries
@@ -86,12 +86,7 @@ def read_metadata(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any
     meta = metadata_path(path)
     if not meta.is_file():
         return [], {}
-    try:
-        doc = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read JSON: {exc}", file=meta) from exc
-    if not isinstance(doc, dict):
-        raise DataError("the metadata must be a JSON object", file=meta)
+    doc = jsonio.read_object(meta, "the metadata")
     entries = doc.get("indicators", [])
     if not isinstance(entries, list):
         raise DataError("'indicators' must be a list of objects", file=meta, key="indicators")

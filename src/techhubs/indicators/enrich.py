@@ -34,7 +34,6 @@ every footprint are counted in ``Enriched.outside``.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,7 +343,7 @@ def _results_hubs(root: Path) -> _Hubs:
         raise DataError(f"not a techhubs results folder: {', '.join(missing)} missing",
                         file=root, key="--results",
                         hint="give the results folder `techhubs build` wrote")
-    manifest = _read_manifest(root / "manifest.json")
+    manifest = jsonio.read_object(root / "manifest.json", "the manifest")
     stages = {s.get("name"): s.get("summary") or {} for s in manifest.get("stages") or []
               if isinstance(s, Mapping)}
     clustering = stages.get("clusters", {})
@@ -408,16 +407,6 @@ def _flat(hubs: pl.DataFrame) -> pl.DataFrame:
     """The hubs with their lists as text: economies joined by ``/``, members by ``;``."""
     return hubs.with_columns(pl.col("economies").list.join("/"),
                              pl.col("members").list.join(";"))
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read JSON: {exc}", file=path) from exc
-    if not isinstance(doc, dict):
-        raise DataError("the manifest must be a JSON object", file=path)
-    return doc
 
 
 def _read_layer(fmt: str, path: str | Path, options: Mapping[str, Any], name: str,

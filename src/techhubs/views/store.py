@@ -9,7 +9,6 @@ filesystem path. A results folder is read and validated once, at start-up.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -19,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from techhubs import jsonio
 from techhubs.datasets.editions import list_editions, load_edition
 from techhubs.errors import (
     ComputationError,
@@ -99,13 +99,6 @@ def edition_sources() -> list[Source]:
     return out
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read JSON: {exc}", file=path) from exc
-
-
 def _check_geojson(doc: Any, path: Path) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise DataError("not a GeoJSON FeatureCollection", file=path, key="type")
@@ -163,9 +156,7 @@ def results_source(directory: str | Path) -> Source:
             hint="a results folder holds manifest.json, ranking.parquet, clusters.geojson "
             "and assignment.parquet, as written by `techhubs build`",
         )
-    manifest = _read_json(root / "manifest.json")
-    if not isinstance(manifest, dict):
-        raise DataError("manifest.json must hold a JSON object", file=root / "manifest.json")
+    manifest = jsonio.read_object(root / "manifest.json", "manifest.json")
     try:
         ranking = pl.read_parquet(root / "ranking.parquet")
     except Exception as exc:  # pyarrow/polars parse errors
@@ -176,7 +167,7 @@ def results_source(directory: str | Path) -> Source:
                             key=column, hint="ranking.parquet is the Ranking table of a build")
     geojson = None
     if (root / "clusters.geojson").is_file():
-        geojson = _check_geojson(_read_json(root / "clusters.geojson"),
+        geojson = _check_geojson(jsonio.read(root / "clusters.geojson"),
                                  root / "clusters.geojson")
     assignment = None
     if (root / "assignment.parquet").is_file():
