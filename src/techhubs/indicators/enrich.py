@@ -202,13 +202,15 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     >>> hubs.height, hubs.columns[:4]
     (34, ['unit_id', 'name', 'economies', 'latitude'])
     """
-    covers = dict(covers or {})
     given = (dict(layers) if isinstance(layers, Mapping)
              else {name: (fmt, path) for name, fmt, path in map(parse_layer, layers)})
-    unknown = sorted(set(covers) - set(given))
+    # checked before any layer is read
+    unknown = sorted(set(covers or {}) - set(given))
     if unknown:
         raise DataError(f"--covers names no layer: {unknown[0]!r}", key="--covers",
                         hint=f"layers: {', '.join(given) or 'none'}")
+    covered_by = {name: [economy_code(e, key=f"--covers {name}") for e in economies]
+                  for name, economies in (covers or {}).items()}
     target = _results_hubs(Path(results)) if results is not None else _edition_hubs(
         edition or "gii-2023")
     radius = target.radius_km if radius_km is None else float(radius_km)
@@ -253,10 +255,9 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
         sums = frame.group_by("unit_id").agg(expr.sum().alias(c) for c, (expr, _, _) in
                                              columns.items())
         covered = pl.lit(True)
-        if name in covers:
-            economies = [economy_code(e, key=f"--covers {name}") for e in covers[name]]
+        if name in covered_by:
             covered = pl.col("economies").list.set_intersection(
-                pl.lit(economies, dtype=pl.List(pl.Utf8))).list.len() > 0
+                pl.lit(covered_by[name], dtype=pl.List(pl.Utf8))).list.len() > 0
         hubs = hubs.join(sums, on="unit_id", how="left").with_columns(
             pl.when(covered).then(pl.col(c).fill_null(0.0)) for c in columns)
         world = located.select(expr.sum().alias(c) for c, (expr, _, _) in columns.items())
@@ -273,7 +274,7 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
                 "weight": pl.Float64, "latitude": pl.Float64, "longitude": pl.Float64})
     provenance = {**target.about, "radius_km": radius,
                   "layers": {n: {"reader": f, "path": str(p),
-                                 **({"covers": list(covers[n])} if n in covers else {})}
+                                 **({"covers": covered_by[n]} if n in covered_by else {})}
                              for n, (f, p) in given.items()},
                   "factors": derived}
     return Enriched(hubs.select(pl.exclude("members"), pl.col("members")), assignment, reports,
