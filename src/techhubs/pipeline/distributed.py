@@ -26,7 +26,7 @@ from techhubs.errors import DataError
 from techhubs.points import DEFAULT_PRECISION
 from techhubs.sources.accounting import IngestReport
 from techhubs.sources.registry import canonical, make_reader
-from techhubs.sources.snapshot import snapshot_parts
+from techhubs.sources.snapshot import expand_paths
 
 PER_FILE = ("openalex", "crunchbase", "ror", "table")
 """Formats whose files are independent record streams (patentsview joins several tables)."""
@@ -63,7 +63,8 @@ def ingest_on_dask(fmt: str, files: Sequence[str | Path], options: Mapping[str, 
         raise DataError(f"the {name} reader cannot run file by file on Dask", key="--engine",
                         hint=f"--engine dask reads {', '.join(PER_FILE)}; {name} files join "
                              "one another (ingest them on one machine)")
-    paths = [str(p) for p in _expand(name, files)]
+    # a snapshot folder is its parts (one task each)
+    paths = [str(p) for p in (expand_paths(list(files))[0] if name == "openalex" else files)]
     opts = dict(options or {})
     make_reader(name, opts, source=source)  # a mistake in the options fails here, once
 
@@ -105,15 +106,6 @@ def ingest_on_dask(fmt: str, files: Sequence[str | Path], options: Mapping[str, 
             client.close()
     report.check()
     return _merge(partials, precision), report
-
-
-def _expand(fmt: str, files: Sequence[str | Path]) -> list[Path]:
-    if fmt != "openalex":
-        return [Path(f) for f in files]
-    out: list[Path] = []
-    for f in files:
-        out += snapshot_parts(f)[0] if Path(f).is_dir() else [Path(f)]
-    return out
 
 
 def _repeated(con: Any, ids: list[str], k: int) -> list[str]:

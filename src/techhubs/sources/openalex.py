@@ -54,7 +54,7 @@ from techhubs.sources.ror import (
     load_ror_locations,
     ror_id,
 )
-from techhubs.sources.snapshot import snapshot_parts
+from techhubs.sources.snapshot import expand_paths
 
 
 def _short(openalex_id: str | None) -> str:
@@ -177,7 +177,7 @@ class OpenAlexReader(Reader):
         self, paths: Sequence[PathLike], report: IngestReport
     ) -> Iterator[pl.DataFrame]:
         rules = self.work_filter()  # a mistake in the options fails before any reading
-        files, expected = _expand(paths)
+        files, expected = expand_paths(list(paths))
         if files != [Path(p) for p in paths]:
             report.files = [str(f) for f in files]
         geo = load_institution_locations(self.institutions, report)
@@ -203,19 +203,6 @@ class OpenAlexReader(Reader):
                         hint="download those parts again (a truncated or replaced part)")
             finally:
                 works.close()
-
-
-def _expand(paths: Sequence[PathLike]) -> tuple[list[Path], dict[Path, int]]:
-    files: list[Path] = []
-    counts: dict[Path, int] = {}
-    for p in paths:
-        if Path(p).is_dir():
-            parts, expected = snapshot_parts(p)
-            files += parts
-            counts |= expected
-        else:
-            files.append(Path(p))
-    return files, counts
 
 
 class _Works:

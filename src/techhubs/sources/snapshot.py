@@ -51,4 +51,20 @@ def snapshot_parts(folder: PathLike) -> tuple[list[Path], dict[Path, int]]:
     return parts, counts
 
 
-__all__ = ["snapshot_parts"]
+def expand_paths(paths: list[PathLike] | tuple[PathLike, ...]
+                 ) -> tuple[list[Path], dict[Path, int]]:
+    """``paths`` with every snapshot folder replaced by its parts, and the record count the
+    manifest gives each of those parts."""
+    files: list[Path] = []
+    counts: dict[Path, int] = {}
+    for p in paths:
+        if Path(p).is_dir():
+            parts, expected = snapshot_parts(p)
+            files += parts
+            counts |= expected
+        else:
+            files.append(Path(p))
+    return files, counts
+
+
+__all__ = ["expand_paths", "snapshot_parts"]
