@@ -220,7 +220,9 @@ def test_the_panel_file_carries_its_world_totals(tmp_path: Path) -> None:
     meta = tmp_path / "hubs.parquet.provenance.json"
     for text, key in (("[", "JSON"), ('{"indicators": 3}', "indicators"),
                       ('{"indicators": [{"code": "x", "world_total": -1}]}', "world_total"),
-                      ('{"indicators": [{"code": "x", "colour": 1}]}', "colour")):
+                      ('{"indicators": [{"code": "x", "colour": 1}]}', "colour"),
+                      ('{"indicators": [{"code": "x", "direction": 2}]}', "direction"),
+                      ('{"indicators": [{"world_total": 3}]}', r"indicators\[0\]")):
         meta.write_text(text)
         with pytest.raises(DataError, match=key) as info:
             Panel.read(written)
@@ -243,3 +245,13 @@ def test_a_layer_s_coverage_makes_hubs_elsewhere_missing(tmp_path: Path, capsys)
         assert main(["enrich", *(["--layer", layer[0]]), "--covers", bad,
                      "--out", str(tmp_path / "h.csv")]) == 2
         assert "--covers" in capsys.readouterr().err
+
+
+def test_a_layer_named_like_a_column_of_the_hubs_is_refused(tmp_path: Path, capsys) -> None:
+    pl.DataFrame({"latitude": [48.9], "longitude": [2.35], "weight": [1.0],
+                  "source": ["vc"]}).write_parquet(tmp_path / "p.parquet")
+    code = main(["enrich", "--layer", f"population=points:{tmp_path / 'p.parquet'}",
+                 "--out", str(tmp_path / "h.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--layer" in err and "'population' is already a column" in err
+    assert not (tmp_path / "h.csv").exists()
