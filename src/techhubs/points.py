@@ -16,9 +16,11 @@ field : Utf8, optional
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from techhubs.errors import DataError
@@ -216,20 +218,58 @@ def round_locations(
                          f"got {precision}")
     scale = float(10**precision)
     keys = [c for c in by if c in points.columns]
-    group = [*keys, "latitude", "longitude"]
-    return (
-        points.lazy()
-        .select(
-            ((pl.col("latitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("latitude"),
-            ((pl.col("longitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias(
-                "longitude"
-            ),
-            *[pl.col(c) for c in keys],
-            pl.col("weight").cast(pl.Float64),
-        )
-        .group_by(group)
-        .agg(pl.col("weight").sum(), pl.len().cast(pl.Int64).alias("n_records"))
-        .sort(group, nulls_last=True)
-        .select("latitude", "longitude", *keys, "weight", "n_records")
-        .collect()
+    rounded = points.select(
+        ((pl.col("latitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("latitude"),
+        ((pl.col("longitude").cast(pl.Float64) * scale + 0.5).floor() / scale).alias("longitude"),
+        *[pl.col(c) for c in keys],
+        pl.col("weight").cast(pl.Float64),
     )
+    return sum_by(rounded, [*keys, "latitude", "longitude"], ["weight"], count="n_records"
+                  ).select("latitude", "longitude", *keys, "weight", "n_records")
+
+
+def sum_sql(expr: str) -> str:
+    """DuckDB SQL for the sum of ``expr`` that a rerun repeats bit for bit.
+
+    DuckDB's ``sum`` of doubles adds per-thread partial sums in the order its threads
+    finish, so the last bits change from run to run. ``fsum`` is a compensated
+    (Kahan-Babuska) sum: its partial results carry their rounding error with them,
+    which leaves the sum correctly rounded for the non-negative weights techhubs adds
+    (the order of the threads no longer shows), at the speed of ``sum``.
+    """
+    return f"fsum({expr})"
+
+
+def sum_by(frame: pl.DataFrame, keys: Sequence[str], sums: Sequence[str], *,
+           count: str | None = None) -> pl.DataFrame:
+    """One row per distinct ``keys`` (sorted by them, nulls last) with the sum of each
+    ``sums`` column and, when ``count`` names it, the number of rows.
+
+    A group's rows are added in row order by one NumPy call (``np.add.reduceat``), a
+    fixed sequence of operations, so the same rows give the same bits on every run. A
+    parallel group-by adds per-thread partial sums in the order the threads finish,
+    which changes the last bits of a float sum from run to run (and with them a results
+    file). Null keys form one group; NaN keys are not expected (locations are validated
+    first).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"s": ["b", "a", "b"], "w": [0.1, 0.2, 0.3]})
+    >>> sum_by(f, ["s"], ["w"], count="n").rows()
+    [('a', 0.2, 1), ('b', 0.4, 2)]
+    """
+    keys = list(keys)
+    ordered = frame.select(*keys, *sums).sort(keys, maintain_order=True, nulls_last=True)
+    starts = np.zeros(0, dtype=np.int64)
+    if ordered.height:
+        change = ordered.select(pl.any_horizontal(
+            [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]).fill_null(True))
+        starts = np.flatnonzero(change.to_series().to_numpy())
+    out = ordered.select(keys)[starts].with_columns(
+        pl.Series(c, np.add.reduceat(ordered[c].to_numpy(), starts), dtype=ordered.schema[c])
+        for c in sums)
+    if count is not None:
+        sizes = np.diff(np.append(starts, ordered.height))
+        out = out.with_columns(pl.Series(count, sizes, dtype=pl.Int64))
+    return out

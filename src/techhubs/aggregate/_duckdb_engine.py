@@ -15,7 +15,7 @@ from techhubs.aggregate._common import (
     round_expr_sql,
 )
 from techhubs.errors import DataError
-from techhubs.points import DEFAULT_PRECISION
+from techhubs.points import DEFAULT_PRECISION, sum_sql
 
 REQUIRED = ("latitude", "longitude", "weight", "source")
 
@@ -40,7 +40,7 @@ def aggregate_sql(relation: str, precision: int, has_year: bool) -> str:
     year = "CAST(year AS INTEGER)" if has_year else "CAST(NULL AS INTEGER)"
     return f"""
         SELECT {lat} AS latitude, {lon} AS longitude, CAST(source AS VARCHAR) AS source,
-               {year} AS year, sum(CAST(weight AS DOUBLE)) AS weight, count(*) AS n_records
+               {year} AS year, {sum_sql('CAST(weight AS DOUBLE)')} AS weight, count(*) AS n_records
         FROM {relation}
         GROUP BY ALL
     """

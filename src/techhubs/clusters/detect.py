@@ -47,7 +47,13 @@ from techhubs.clusters.params import (
 )
 from techhubs.errors import DataError
 from techhubs.geo.sphere import latlon_to_xyz, xyz_to_latlon
-from techhubs.points import DEFAULT_PRECISION, PointsReport, round_locations, validate_points
+from techhubs.points import (
+    DEFAULT_PRECISION,
+    PointsReport,
+    round_locations,
+    sum_by,
+    validate_points,
+)
 from techhubs.spec import parse
 
 Progress = Callable[[str, int, int], None]
@@ -247,15 +253,8 @@ def _locations(points: pl.DataFrame, precision: int | None) -> pl.DataFrame:
     if precision is not None:
         return round_locations(points, precision=precision, by=by)
     keys = [c for c in by if c in points.columns]
-    group = [*keys, "latitude", "longitude"]
-    return (
-        points.lazy()
-        .group_by(group)
-        .agg(pl.col("weight").sum(), pl.len().cast(pl.Int64).alias("n_records"))
-        .sort(group, nulls_last=True)
-        .select("latitude", "longitude", *keys, "weight", "n_records")
-        .collect()
-    )
+    return sum_by(points, [*keys, "latitude", "longitude"], ["weight"], count="n_records"
+                  ).select("latitude", "longitude", *keys, "weight", "n_records")
 
 
 CLUSTER_COLUMNS = ("cluster_id", "name", "economies", "latitude", "longitude", "min_lat",
@@ -281,17 +280,19 @@ def _number_clusters(located: pl.DataFrame, group_of: Mapping[tuple[str, int], i
          "group": list(group_of.values())},
         schema={"source": pl.Utf8, "label": pl.Int64, "group": pl.Int64},
     )
-    located = located.join(keys, on=["source", "label"], how="left")
+    located = located.join(keys, on=["source", "label"], how="left", maintain_order="left")
+    grouped = located.filter(pl.col("group").is_not_null())
     order = (
-        located.filter(pl.col("group").is_not_null())
-        .group_by("group")
-        .agg(pl.col("weight").sum().alias("w"), pl.col("latitude").min().alias("lat0"),
-             pl.col("longitude").min().alias("lon0"))
-        .sort(["w", "lat0", "lon0"], descending=[True, False, False])
+        sum_by(grouped, ["group"], ["weight"])
+        .join(grouped.group_by("group").agg(pl.col("latitude").min().alias("lat0"),
+                                            pl.col("longitude").min().alias("lon0")),
+              on="group")
+        .sort(["weight", "lat0", "lon0"], descending=[True, False, False])
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("cluster_id"))
         .select("group", "cluster_id")
     )
-    return located.join(order, on="group", how="left").drop("group", "label"), order.height
+    located = located.join(order, on="group", how="left", maintain_order="left")
+    return located.drop("group", "label"), order.height
 
 
 def _with_names(clusters: pl.DataFrame, members: pl.DataFrame, name: bool, eps_km: float,
@@ -299,7 +300,7 @@ def _with_names(clusters: pl.DataFrame, members: pl.DataFrame, name: bool, eps_k
     """Cluster names, economies, population and member places (null when not named)."""
     if name and clusters.height:
         names = name_clusters(members, eps_km=eps_km, min_population=min_population)
-        return clusters.join(names, on="cluster_id", how="left")
+        return clusters.join(names, on="cluster_id", how="left", maintain_order="left")
     return clusters.with_columns(
         pl.lit(None, pl.Utf8).alias("name"),
         pl.lit([], pl.List(pl.Utf8)).alias("economies"),
@@ -401,20 +402,14 @@ def find_clusters(
 
     world_totals = {
         r["source"]: float(r["weight"])
-        for r in clean.group_by("source").agg(pl.col("weight").sum()).iter_rows(named=True)
+        for r in sum_by(clean, ["source"], ["weight"]).iter_rows(named=True)
     }
     locs = _locations(clean, precision)
     del clean
     tick("rounded locations")
 
     # one row per (source, location), sorted so results do not depend on input order
-    per_source = (
-        locs.lazy()
-        .group_by("source", "latitude", "longitude")
-        .agg(pl.col("weight").sum())
-        .sort("source", "latitude", "longitude")
-        .collect()
-    )
+    per_source = sum_by(locs, ["source", "latitude", "longitude"], ["weight"])
     frames = []
     for s in sources:
         frames.append(_cluster_source(per_source.filter(pl.col("source") == s), eps_km,
@@ -440,6 +435,7 @@ def find_clusters(
         located.select("source", "latitude", "longitude", "cluster_id", "core"),
         on=["source", "latitude", "longitude"],
         how="left",
+        maintain_order="left",
     )
     used = {
         "eps_km": eps_km,
@@ -493,12 +489,13 @@ def _describe(members: pl.DataFrame, sources: tuple[str, ...], n: int) -> pl.Dat
             "max_lon": boxes[:, 3],
         }
     )
-    weights = members.group_by("cluster_id").agg(
-        pl.col("weight").sum().alias("weight"),
-        *[
-            pl.col("weight").filter(pl.col("source") == s).sum().alias(f"weight_{s}")
-            for s in sources
-        ],
-        pl.struct("latitude", "longitude").n_unique().cast(pl.Int64).alias("n_locations"),
+    # weights added in row order (np.bincount), so a rerun gives the same bits
+    source = members["source"].to_numpy()
+    frame = frame.with_columns(
+        pl.Series("weight", np.bincount(cid, weights=w, minlength=n + 1)[1:]),
+        *[pl.Series(f"weight_{s}", np.bincount(cid[source == s], weights=w[source == s],
+                                               minlength=n + 1)[1:]) for s in sources],
     )
-    return frame.join(weights, on="cluster_id", how="left")
+    places = members.group_by("cluster_id").agg(
+        pl.struct("latitude", "longitude").n_unique().cast(pl.Int64).alias("n_locations"))
+    return frame.join(places, on="cluster_id", how="left", maintain_order="left")

@@ -32,6 +32,7 @@ import polars as pl
 from techhubs.geo.gazetteer import load_cities
 from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
 from techhubs.geo.text import EN_DASH
+from techhubs.points import sum_by
 
 NAME_MIN_SHARE = 0.10
 ECONOMY_MIN_SHARE = 0.01
@@ -54,11 +55,7 @@ def name_clusters(
     """
     from scipy.spatial import cKDTree  # heavy: imported where it is used
 
-    locs = (
-        members.group_by("cluster_id", "latitude", "longitude")
-        .agg(pl.col("weight").sum())
-        .sort("cluster_id", "latitude", "longitude")
-    )
+    locs = sum_by(members, ["cluster_id", "latitude", "longitude"], ["weight"])
     cid = locs["cluster_id"].to_numpy().astype(np.int64)
     w = locs["weight"].to_numpy()
     lxyz = latlon_to_xyz(locs["latitude"].to_numpy(), locs["longitude"].to_numpy())
@@ -93,32 +90,22 @@ def name_clusters(
         assigned[~has] = fallback
 
     pairs = pl.DataFrame({"cluster_id": cid, "city": assigned, "weight": w})
-    city_w = pairs.group_by("cluster_id", "city").agg(pl.col("weight").sum())
+    city_w = sum_by(pairs, ["cluster_id", "city"], ["weight"])
     extra = pl.DataFrame(
         {"cluster_id": city_cluster[city_cluster > 0], "city": np.flatnonzero(city_cluster > 0)}
     ).with_columns(pl.col("cluster_id").cast(pl.Int64), pl.col("city").cast(pl.Int64))
-    city_w = (
-        pl.concat(
-            [
-                city_w.with_columns(pl.col("city").cast(pl.Int64)),
-                extra.with_columns(pl.lit(0.0).alias("weight")),
-            ]
-        )
-        .group_by("cluster_id", "city")
-        .agg(pl.col("weight").sum())
-    )
+    city_w = sum_by(
+        pl.concat([city_w.with_columns(pl.col("city").cast(pl.Int64)),
+                   extra.with_columns(pl.lit(0.0).alias("weight"))]),
+        ["cluster_id", "city"], ["weight"])
     names = cities["name"].to_numpy()
     city_w = city_w.with_columns(
         pl.Series("city_name", names[city_w["city"].to_numpy()]),
         pl.Series("pop", cpop[city_w["city"].to_numpy()].astype(np.int64)),
     ).sort(["cluster_id", "weight", "pop", "city_name"], descending=[False, True, True, False])
 
-    total = (
-        pl.DataFrame({"cluster_id": cid, "weight": w})
-        .group_by("cluster_id")
-        .agg(pl.col("weight").sum().alias("total"))
-    )
-    ranked = city_w.join(total, on="cluster_id").with_columns(
+    total = sum_by(pl.DataFrame({"cluster_id": cid, "total": w}), ["cluster_id"], ["total"])
+    ranked = city_w.join(total, on="cluster_id", maintain_order="left").with_columns(
         pl.int_range(pl.len()).over("cluster_id").alias("rank")
     )
     share = pl.when(pl.col("total") > 0).then(pl.col("weight") / pl.col("total")).otherwise(0.0)
@@ -134,9 +121,9 @@ def name_clusters(
     economies = _economies(lxyz, cid, w, economy_min_share)
     out = (
         pl.DataFrame({"cluster_id": np.arange(1, n_clusters + 1, dtype=np.int64)})
-        .join(named, on="cluster_id", how="left")
-        .join(economies, on="cluster_id", how="left")
-        .join(described, on="cluster_id", how="left")
+        .join(named, on="cluster_id", how="left", maintain_order="left")
+        .join(economies, on="cluster_id", how="left", maintain_order="left")
+        .join(described, on="cluster_id", how="left", maintain_order="left")
     )
     return out.select("cluster_id", "name", "economies", "population", "members")
 
@@ -148,14 +135,11 @@ def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: floa
     tree = cKDTree(latlon_to_xyz(places["latitude"].to_numpy(), places["longitude"].to_numpy()))
     _, idx = tree.query(lxyz, k=1)
     cc = places["country_code"].to_numpy()[idx]
-    frame = (
-        pl.DataFrame({"cluster_id": cid, "cc": cc, "weight": w})
-        .group_by("cluster_id", "cc")
-        .agg(pl.col("weight").sum(), pl.len().alias("n"))
-    )
-    frame = frame.with_columns(
-        (pl.col("weight") / pl.col("weight").sum().over("cluster_id")).fill_nan(None).alias("share")
-    )
+    frame = sum_by(pl.DataFrame({"cluster_id": cid, "cc": cc, "weight": w}),
+                   ["cluster_id", "cc"], ["weight"], count="n")
+    total = sum_by(pl.DataFrame({"cluster_id": cid, "total": w}), ["cluster_id"], ["total"])
+    frame = frame.join(total, on="cluster_id", maintain_order="left").with_columns(
+        (pl.col("weight") / pl.col("total")).fill_nan(None).alias("share"))
     return (
         frame.sort(["cluster_id", "weight", "n", "cc"], descending=[False, True, True, False])
         .with_columns(pl.int_range(pl.len()).over("cluster_id").alias("rank"))

@@ -111,6 +111,6 @@ def indicator_table(panel: Panel) -> pl.DataFrame:
     """One row per unit: id, name, economies ("/"), population, counts, shares, intensities."""
     base = panel.units.select(
         "unit_id", "name", pl.col("economies").list.join("/"), "population")
-    return (base.join(panel.values, on="unit_id", how="left")
-            .join(shares(panel), on="unit_id", how="left")
-            .join(intensity(panel), on="unit_id", how="left"))
+    return (base.join(panel.values, on="unit_id", how="left", maintain_order="left")
+            .join(shares(panel), on="unit_id", how="left", maintain_order="left")
+            .join(intensity(panel), on="unit_id", how="left", maintain_order="left"))

@@ -49,6 +49,7 @@ from techhubs.geo.gazetteer import cluster_places
 from techhubs.geo.sphere import chord_to_km, km_to_chord, latlon_to_xyz
 from techhubs.indicators._panel import cluster_panel, unit_ids
 from techhubs.panel import Panel, economy_code, metadata_path
+from techhubs.points import sum_by
 from techhubs.sources.accounting import IngestReport
 from techhubs.sources.registry import make_reader
 
@@ -218,7 +219,7 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
     order = panel.unit_ids
     hubs = panel.units.select("unit_id", "name", "economies", "latitude", "longitude",
                               "population", "members").join(panel.values, on="unit_id",
-                                                            how="left")
+                                                            how="left", maintain_order="left")
     indicators: list[dict[str, Any]] = [
         {k: v for k, v in row.items() if v not in (None, "")}
         for row in panel.indicators.to_dicts()]
@@ -252,13 +253,13 @@ def enrich(edition: str | None = "gii-2023", layers: Mapping[str, tuple[str, str
             np.where(hub >= 0, hub, len(order)))  # -1: the trailing null
         located = points.with_columns(owner, pl.Series("distance_km", km))
         frame = located.filter(inside)
-        sums = frame.group_by("unit_id").agg(expr.sum().alias(c) for c, (expr, _, _) in
-                                             columns.items())
+        sums = sum_by(frame.select("unit_id", *(expr.alias(c) for c, (expr, _, _) in
+                                                columns.items())), ["unit_id"], list(columns))
         covered = pl.lit(True)
         if name in covered_by:
             covered = pl.col("economies").list.set_intersection(
                 pl.lit(covered_by[name], dtype=pl.List(pl.Utf8))).list.len() > 0
-        hubs = hubs.join(sums, on="unit_id", how="left").with_columns(
+        hubs = hubs.join(sums, on="unit_id", how="left", maintain_order="left").with_columns(
             pl.when(covered).then(pl.col(c).fill_null(0.0)) for c in columns)
         world = located.select(expr.sum().alias(c) for c, (expr, _, _) in columns.items())
         for code, (_, title, unit) in columns.items():
@@ -326,7 +327,7 @@ def _edition_hubs(edition: str) -> _Hubs:
     panel = load_edition(edition)
     places = member_places(edition)
     population = places.group_by("unit_id").agg(pl.col("population").sum())
-    units = panel.units.drop("population").join(population, on="unit_id", how="left")
+    units = panel.units.drop("population").join(population, on="unit_id", how="left", maintain_order="left")
     return _Hubs(Panel(units=units, indicators=panel.indicators, values=panel.values,
                        provenance=panel.provenance),
                  places, DEFAULT_RADIUS_KM,

@@ -28,7 +28,7 @@ from techhubs.methodology import load_methodology
 from techhubs.panel import Panel
 from techhubs.pipeline.distributed import PER_FILE, ingest_on_dask
 from techhubs.pipeline.project import BuildConfig
-from techhubs.points import MAX_POINT_WEIGHT
+from techhubs.points import MAX_POINT_WEIGHT, sum_by, sum_sql
 from techhubs.robustness import rank_intervals
 from techhubs.sources.registry import canonical, make_reader
 
@@ -191,7 +191,7 @@ def _run_ingest(config: BuildConfig, ctx: dict[str, Any], out: Path,
                             SELECT {typed}{', file_row_number' if 'file_row_number' in cols else ''}
                             FROM {relation}))""")
                 groups = con.execute(
-                    "SELECT reason, source, count(*), sum(weight), min(year), max(year), "
+                    f"SELECT reason, source, count(*), {sum_sql('weight')}, min(year), max(year), "
                     f"count(year) FROM {checked} GROUP BY reason, source").fetchall()
                 total = sum(int(g[2]) for g in groups)
                 dropped: dict[str, int] = {}
@@ -279,20 +279,20 @@ def _run_aggregate(config: BuildConfig, ctx: dict[str, Any], out: Path,
                     f"WHERE ({_REASON_SQL}) IS NULL")
         # rows outside the period, or without a year when a period is set (counted)
         outside = con.execute(
-            f"SELECT source, count(*), sum(weight) FROM valid WHERE NOT ({in_period}) "
+            f"SELECT source, count(*), {sum_sql('weight')} FROM valid WHERE NOT ({in_period}) "
             "OR year IS NULL GROUP BY source ORDER BY source").fetchall() if period else []
         progress("period filter", 1, 3)
         con.execute(f"""COPY (
             SELECT source, year,
                    {round_expr_sql("latitude", precision)} AS latitude,
                    {round_expr_sql("longitude", precision)} AS longitude,
-                   sum(weight) AS weight, sum(n_records)::BIGINT AS n_records
+                   {sum_sql('weight')} AS weight, sum(n_records)::BIGINT AS n_records
             FROM valid WHERE {in_period}
             GROUP BY ALL ORDER BY source, year, latitude, longitude
         ) TO {_sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)""")
         progress("rounded locations", 2, 3)
         totals = con.execute(
-            f"SELECT source, count(*), sum(weight), sum(n_records) FROM "
+            f"SELECT source, count(*), {sum_sql('weight')}, sum(n_records) FROM "
             f"read_parquet({_sql_str(str(target))}) GROUP BY source ORDER BY source").fetchall()
         progress("totals", 3, 3)
     finally:
@@ -319,8 +319,7 @@ def _per_location(aggregate_dir: Path) -> pl.DataFrame:
     """Rounded locations of the aggregate stage, years summed (what clustering reads)."""
     locs = pl.read_parquet(aggregate_dir / "locations.parquet",
                            columns=["source", "latitude", "longitude", "weight", "n_records"])
-    return (locs.group_by("source", "latitude", "longitude")
-            .agg(pl.col("weight").sum(), pl.col("n_records").sum()))
+    return sum_by(locs, ["source", "latitude", "longitude"], ["weight", "n_records"])
 
 
 def _find_clusters(config: BuildConfig, per_location: pl.DataFrame, progress: Any = None,
@@ -343,7 +342,7 @@ def _run_clusters(config: BuildConfig, ctx: dict[str, Any], out: Path,
     assignment = (per_location.select("source", "latitude", "longitude", "n_records")
                   .join(result.assignment.select("source", "latitude", "longitude", "weight",
                                                  "cluster_id", "core"),
-                        on=["source", "latitude", "longitude"], how="left")
+                        on=["source", "latitude", "longitude"], how="left", maintain_order="left")
                   .select("latitude", "longitude", "source", "weight", "n_records",
                           "cluster_id", "core")
                   .sort("source", "latitude", "longitude"))
@@ -388,7 +387,7 @@ def _run_indicators(config: BuildConfig, ctx: dict[str, Any], out: Path,
         provenance["label"] = SYNTHETIC_LABEL
     panel = cluster_panel(clusters, world, config.indicators, period=_period_text(config),
                           provenance=provenance)
-    frame = panel.units.join(panel.values, on="unit_id", how="left")
+    frame = panel.units.join(panel.values, on="unit_id", how="left", maintain_order="left")
     frame.write_parquet(out / "panel.parquet")
     jsonio.write(out / "panel.json", {"indicators": panel.indicators.to_dicts(),
                                       "provenance": dict(panel.provenance)})

@@ -23,7 +23,7 @@ import polars as pl
 
 from techhubs.aggregate import AGGREGATE_SCHEMA, aggregate
 from techhubs.errors import DataError
-from techhubs.points import DEFAULT_PRECISION
+from techhubs.points import DEFAULT_PRECISION, sum_by
 from techhubs.sources.accounting import IngestReport
 from techhubs.sources.registry import canonical, make_reader
 from techhubs.sources.snapshot import expand_paths
@@ -140,9 +140,8 @@ def _merge(partials: list[pl.DataFrame], precision: int) -> pl.DataFrame:
                          precision=precision)
     both = pl.concat(partials)
     keys = [c for c in AGGREGATE_SCHEMA if c not in ("weight", "n_records")]
-    summed = both.group_by(keys).agg(pl.col("weight").sum(), pl.col("n_records").sum())
-    return summed.select([pl.col(c).cast(t) for c, t in AGGREGATE_SCHEMA.items()]).sort(
-        keys, nulls_last=True)
+    summed = sum_by(both, keys, ["weight", "n_records"])  # sorted by the keys
+    return summed.select([pl.col(c).cast(t) for c, t in AGGREGATE_SCHEMA.items()])
 
 
 __all__ = ["PER_FILE", "ingest_on_dask"]

@@ -37,6 +37,7 @@ import polars as pl
 import pyarrow as pa
 
 from techhubs.errors import DataError
+from techhubs.points import sum_sql
 from techhubs.sources import _shape as shape
 from techhubs.sources._base import PathLike, Reader
 from techhubs.sources._text import Unparseable, is_csv, read_head
@@ -337,7 +338,7 @@ class _Works:
                              WHEN s.placed IS NULL THEN '{UNRESOLVED}' END)
               END AS reason
             FROM w LEFT JOIN (
-                SELECT rec, count(*) AS placed, sum(weight) AS placed_weight,
+                SELECT rec, count(*) AS placed, {sum_sql('weight')} AS placed_weight,
                        count(*) FILTER (WHERE NOT (lat BETWEEN -90 AND 90
                                                    AND lon BETWEEN -180 AND 180)) AS bad
                 FROM ({_SHARES}) GROUP BY rec) s ON s.rec = w.rec
