@@ -118,6 +118,7 @@ def write_result(result: Any, out: Path) -> list[Path]:
 @click.option("--strict", is_flag=True, help="Fail on the first bad rows instead of dropping them.")
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=Path),
     required=True,
     help="Output: a .parquet or .csv file (cluster table) or a directory (clusters.parquet, "

@@ -17,7 +17,8 @@ SOURCES = reader_names()
 @click.argument("source", type=click.Choice(SOURCES))
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
-    "--out", "out", required=True, type=click.Path(dir_okay=False), help="Points Parquet to write."
+    "--out", "-o", "out", required=True, type=click.Path(dir_okay=False),
+    help="Points Parquet to write."
 )
 @click.option(
     "--strict", is_flag=True, help="Fail on the first dropped record instead of counting it."
@@ -196,7 +197,7 @@ def ingest(
 @click.option("--region", help="Region / state column (optional).")
 @click.option("--country", required=True, help="Country column (ISO2, ISO3 or name).")
 @click.option(
-    "--out", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet to write."
+    "--out", "-o", required=True, type=click.Path(dir_okay=False), help="CSV or Parquet to write."
 )
 @click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of FILE.")
 @click.option(
@@ -266,7 +267,7 @@ def geocode(
 @click.command("aggregate")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
-    "--out", required=True, type=click.Path(dir_okay=False), help="Parquet or CSV to write."
+    "--out", "-o", required=True, type=click.Path(dir_okay=False), help="Parquet or CSV to write."
 )
 @click.option("--precision", default=2, show_default=True, type=int, help="Decimal digits kept.")
 @click.option(
