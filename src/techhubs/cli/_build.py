@@ -37,7 +37,10 @@ def _console() -> Any:
               help="Rerun this stage and every later one even if cached.")
 @click.option("--top", type=int, default=15, show_default=True,
               help="Rows of the ranking to print (the demo prints every published cluster).")
-@click.option("--json", "as_json", is_flag=True, help="Print the run manifest as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results' manifest as JSON: the run that wrote the results "
+                   "(stages, created) and, under this_run, what this run did (cached stages "
+                   "after a rebuild that changed nothing).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--example", is_flag=True, help="Print an example project file and exit.")
 def build(project: Path | None, demo: bool, edition: str, scale: float, seed: int,
