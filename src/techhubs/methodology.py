@@ -379,16 +379,20 @@ class Methodology(Spec):
                 raise MethodologyError(
                     f"weight of {code!r} must be a finite number in [0, {MAX_WEIGHT:g}], "
                     f"got {value!r}", key=f"weights.{code}")
-        nodes = tuple(n.model_copy(update={"weight": float(weights[n.code])})
-                      if n.code in weights else n for n in self.nodes)
-        for parent in (n for n in nodes if not n.is_indicator):
-            kids = [k for k in nodes if k.parent == parent.code]
-            if kids and all(k.weight == 0 for k in kids):
+        new = {code: float(value) for code, value in weights.items()}
+        for parent in (n for n in self.nodes if not n.is_indicator):
+            kids = self.children(parent.code)
+            if kids and all(new.get(k.code, k.weight) == 0 for k in kids):
                 raise MethodologyError(
                     f"all weights under {parent.code!r} are 0: nothing left to rank by",
                     key="weights", hint=f"give one of {', '.join(k.code for k in kids)} a "
                     "positive weight")
-        return self.replace(nodes=nodes, weights_sum=None)
+        nodes = tuple(n.model_copy(update={"weight": new[n.code]}) if n.code in new else n
+                      for n in self.nodes)
+        # Only weights changed, each checked above, so the tree validated when this
+        # methodology was made is not walked again (a what-if per slider move).
+        return type(self).model_construct(**{**self.fields_dict(), "nodes": nodes,
+                                             "weights_sum": None})
 
     def without_indicators(self, codes: set[str]) -> Methodology:
         """Drop indicators (and aggregates left with no children)."""

@@ -184,9 +184,13 @@ class Panel:
 
     def has(self, code: str) -> bool:
         """Whether ``code`` is an indicator or a numeric unit attribute (e.g. population)."""
-        return code in self.values.columns or (
-            code in self.units.columns and self.units[code].dtype.is_numeric()
-        )
+        return code in self._numeric_columns
+
+    @functools.cached_property
+    def _numeric_columns(self) -> frozenset[str]:
+        # asked for every indicator of every fit (and every what-if): a set, built once
+        numeric = (name for name, dtype in self.units.schema.items() if dtype.is_numeric())
+        return frozenset((*self.values.columns, *numeric))
 
     def column(self, code: str) -> np.ndarray:
         """Values of one indicator (or numeric unit attribute) as float64 with NaN."""

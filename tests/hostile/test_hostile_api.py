@@ -120,3 +120,20 @@ def test_the_dashboard_page_has_no_inline_script(client: TestClient) -> None:
     assert "<script>" not in page.text and " on" + "click=" not in page.text
     for tag in page.text.split("<script")[1:]:
         assert "src=" in tag.split(">")[0]
+
+
+def test_a_repeated_get_is_answered_from_its_first_answer_with_the_same_rules() -> None:
+    """The repeat cache sits inside the host check and the security headers: a kept answer
+    carries each header once, a bad host still gets 400, an error is never kept."""
+    app = create_app()
+    c = TestClient(app, base_url="http://localhost")
+    url = "/api/rankings?edition=gii-2023&economy=US"
+    first, again = c.get(url), c.get(url)
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    for name in SECURITY_HEADERS:
+        assert again.headers.get_list(name) == [SECURITY_HEADERS[name]]
+    assert c.get(url, headers={"host": "evil.example"}).status_code == 400
+    for _ in range(2):
+        _checked(c.get("/api/rankings?economy=ZZZZZ"), 422)
+    other = c.get("/api/rankings?edition=gii-2023&economy=CN")
+    assert other.json()["rows"] != first.json()["rows"]  # the query is part of the key

@@ -96,3 +96,20 @@ def test_copeland_in_slices_equals_one_slice(case, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(_batch, "_COPELAND_CELLS", 25 * 25 * 7)  # 7 runs per slice
     sliced = batch_scores(x, m.indicator_codes, m, W, columns, _spec(m, "copeland"))
     np.testing.assert_array_equal(whole, sliced)
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "sum", "geometric", "harmonic",
+                                    "generalised:p=3"])
+def test_complete_children_give_the_same_bits_as_the_masked_mean(case, method: str) -> None:  # type: ignore[no-untyped-def]
+    """With every child there and one weight vector, a mean skips the masks for missing
+    values; reference: the masked path of the same tree (weights given per run, here
+    one run), which must agree to the last bit (a what-if must not change a tie)."""
+    x, m, W, columns = case
+    name, _, p = method.partition(":p=")
+    m = m.with_step("aggregate", method=name, **({"p": float(p)} if p else {}))
+    m = m.with_weights({code: float(W[0, j]) for code, j in columns.items()})
+    fast = aggregate_tree(x, m.indicator_codes, m)
+    masked = aggregate_tree(x[None], m.indicator_codes, m, weights={
+        n.code: np.asarray([n.weight]) for n in m.nodes if n.parent is not None})
+    for code, score in fast.items():
+        np.testing.assert_array_equal(score, masked[code][0], err_msg=code)

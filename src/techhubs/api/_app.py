@@ -29,7 +29,14 @@ from techhubs.api._deps import Limits, parse_weights
 from techhubs.api._export import json_response
 from techhubs.api._synthetic import synthetic_source
 from techhubs.errors import ComputationError, TechhubsError, UnknownNameError
-from techhubs.views.store import Source, Store, data_source, edition_sources, results_source
+from techhubs.views.store import (
+    Memo,
+    Source,
+    Store,
+    data_source,
+    edition_sources,
+    results_source,
+)
 
 
 def web_dir() -> Path:
@@ -178,6 +185,45 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+REPEATABLE_PATHS = frozenset({"/api/rankings"})
+"""GET routes whose answer depends only on the path and query (and the data fixed when the
+server started), kept by :class:`RepeatCache`."""
+
+
+class RepeatCache:
+    """Answer a GET that repeats one already answered (same path, same query bytes) with
+    the bytes of that answer, before routing and query parsing: reloading a permalink or
+    switching back to a dashboard filter costs a lookup. Only complete 200 answers of
+    :data:`REPEATABLE_PATHS` are kept, at most ``size`` (least recently used out first);
+    they cannot go stale, as every answer comes from data fixed at start-up."""
+
+    def __init__(self, app: ASGIApp, size: int) -> None:
+        self.app = app
+        self.memo = Memo(size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "GET"
+                or scope["path"] not in REPEATABLE_PATHS):
+            await self.app(scope, receive, send)
+            return
+        key = (scope["path"], scope.get("query_string", b""))
+        kept = self.memo.get(key)
+        if kept is not None:
+            for message in kept:  # fresh dicts: an outer layer may add headers to them
+                await send({**message, "headers": list(message.get("headers", ()))})
+            return
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append({**message, "headers": list(message.get("headers", ()))})
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if (len(messages) == 2 and messages[0]["type"] == "http.response.start"
+                and messages[0]["status"] == 200 and not messages[1].get("more_body")):
+            self.memo.put(key, tuple(messages))
+
+
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 """Host names a local server answers to unless told more (``techhubs serve --allowed-host``)."""
 
@@ -314,6 +360,7 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     app.state.store = store
     app.state.limits = limits
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(RepeatCache, size=limits.cache_size)
     app.add_middleware(Guard, allowed_hosts=tuple(allowed_hosts))  # outermost: runs first
     app.add_exception_handler(TechhubsError, _techhubs_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -333,4 +380,6 @@ def create_app(results_dirs: Sequence[str | Path] = (), limits: Limits | None = 
     return app
 
 
-__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "BodyLimit", "Guard", "Limits", "create_app", "error_response", "parse_weights", "web_dir"]
+__all__ = ["LOOPBACK_HOSTS", "REPEATABLE_PATHS", "SECURITY_HEADERS", "BodyLimit", "Guard",
+           "Limits", "RepeatCache", "create_app", "error_response", "parse_weights",
+           "web_dir"]

@@ -131,9 +131,10 @@ def build_router(limits: Limits) -> APIRouter:
         panel = fitted.panel
         units = panel.units
         pillars = pillar_codes(result.methodology_)
+        # (ranks are floats, NaN when unranked: nulls on the way in, no per-call query plan)
         table = pl.DataFrame({
-            "rank": pl.Series(result.rank_).fill_nan(None).cast(pl.Int64),
-            "base_rank": pl.Series(fitted.composite.rank_).fill_nan(None).cast(pl.Int64),
+            "rank": pl.Series(result.rank_, nan_to_null=True).cast(pl.Int64),
+            "base_rank": pl.Series(fitted.composite.rank_, nan_to_null=True).cast(pl.Int64),
             "unit_id": panel.unit_ids, "name": units["name"], "economies": units["economies"],
             "score": result.score_,
             **{f"{code}__score": result.node_scores_[code] for code in pillars

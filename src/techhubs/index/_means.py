@@ -8,6 +8,7 @@ share of available children below ``min_coverage`` (or none) gets NaN.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,9 @@ def power_mean(x: Array, weights: Array, method: str, p: float = 1.0,
         method = "geometric"
     if needs_positive(method, p):
         _check_positive(x, method if method != "generalised" else f"generalised (p={p:g})")
+    w1 = np.asarray(weights, dtype=np.float64)
+    if w1.ndim == 1 and not np.isnan(x).any():
+        return _complete_mean(x, w1, method, p, min_coverage)
     xv, w, avail = _prepare(x, weights)
     f = np.where(avail, power_transform(np.where(avail, xv, 1.0), method, p), 0.0)
     num = (f * w).sum(axis=-1)
@@ -62,6 +66,20 @@ def power_mean(x: Array, weights: Array, method: str, p: float = 1.0,
         mean = num / w.sum(axis=-1)
     return _finish(power_inverse(np.asarray(mean, dtype=np.float64), method, p), x, w,
                    min_coverage)
+
+
+def _complete_mean(x: Array, w: Array, method: str, p: float, min_coverage: float) -> Array:
+    """:func:`power_mean` when every child is there and the weights are one vector: the
+    same sums in the same order (so the same bits), without masks (one what-if's work)."""
+    num = (power_transform(x, method, p) * w).sum(axis=-1)
+    wsum = float(np.sum(w))
+    if wsum <= 0 or min_coverage > 1.0:
+        return np.full(num.shape, np.nan)
+    if method == "sum":
+        return num
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = num / wsum
+    return power_inverse(np.asarray(mean, dtype=np.float64), method, p)
 
 
 def arithmetic(x: Array, weights: Array, min_coverage: float = 0.0) -> Array:
@@ -172,8 +190,10 @@ def safe_scale(x: Array, m: Any, aggregation: Any = None) -> float:
     scores of ``x / c`` times ``c`` are the scores of ``x``; Copeland counts are not,
     and a tree that uses Copeland is left as it is.
     """
-    with np.errstate(invalid="ignore"):
-        big = float(np.nanmax(np.abs(x), initial=0.0))
+    big = max(float(np.max(x, initial=0.0)), -float(np.min(x, initial=0.0)))
+    if math.isnan(big):  # missing values: the slower NaN-aware maximum
+        with np.errstate(invalid="ignore"):
+            big = float(np.nanmax(np.abs(x), initial=0.0))
     if not (np.isfinite(big) and big > SAFE_MAGNITUDE):
         return 1.0
     methods = {(aggregation or m.aggregation_for(n)).method for n in m.aggregation_order()}
