@@ -104,7 +104,9 @@ def name_clusters(
         pl.Series("pop", cpop[city_w["city"].to_numpy()].astype(np.int64)),
     ).sort(["cluster_id", "weight", "pop", "city_name"], descending=[False, True, True, False])
 
-    total = sum_by(pl.DataFrame({"cluster_id": cid, "total": w}), ["cluster_id"], ["total"])
+    # each cluster's weight, added in row order (np.bincount), for both shares below
+    total = pl.DataFrame({"cluster_id": np.arange(1, n_clusters + 1, dtype=np.int64),
+                          "total": np.bincount(cid, weights=w, minlength=n_clusters + 1)[1:]})
     ranked = city_w.join(total, on="cluster_id", maintain_order="left").with_columns(
         pl.int_range(pl.len()).over("cluster_id").alias("rank")
     )
@@ -118,7 +120,7 @@ def name_clusters(
         pl.col("pop").sum().alias("population"),
         pl.col("city_name").alias("members"),
     )
-    economies = _economies(lxyz, cid, w, economy_min_share)
+    economies = _economies(lxyz, cid, w, total, economy_min_share)
     out = (
         pl.DataFrame({"cluster_id": np.arange(1, n_clusters + 1, dtype=np.int64)})
         .join(named, on="cluster_id", how="left", maintain_order="left")
@@ -128,7 +130,8 @@ def name_clusters(
     return out.select("cluster_id", "name", "economies", "population", "members")
 
 
-def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: float) -> pl.DataFrame:
+def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, total: pl.DataFrame,
+               min_share: float) -> pl.DataFrame:
     from scipy.spatial import cKDTree  # heavy: imported where it is used
 
     places = load_cities(5000)
@@ -137,7 +140,6 @@ def _economies(lxyz: np.ndarray, cid: np.ndarray, w: np.ndarray, min_share: floa
     cc = places["country_code"].to_numpy()[idx]
     frame = sum_by(pl.DataFrame({"cluster_id": cid, "cc": cc, "weight": w}),
                    ["cluster_id", "cc"], ["weight"], count="n")
-    total = sum_by(pl.DataFrame({"cluster_id": cid, "total": w}), ["cluster_id"], ["total"])
     frame = frame.join(total, on="cluster_id", maintain_order="left").with_columns(
         (pl.col("weight") / pl.col("total")).fill_nan(None).alias("share"))
     return (

@@ -327,7 +327,8 @@ def _edition_hubs(edition: str) -> _Hubs:
     panel = load_edition(edition)
     places = member_places(edition)
     population = places.group_by("unit_id").agg(pl.col("population").sum())
-    units = panel.units.drop("population").join(population, on="unit_id", how="left", maintain_order="left")
+    units = panel.units.drop("population").join(population, on="unit_id", how="left",
+                                                maintain_order="left")
     return _Hubs(Panel(units=units, indicators=panel.indicators, values=panel.values,
                        provenance=panel.provenance),
                  places, DEFAULT_RADIUS_KM,

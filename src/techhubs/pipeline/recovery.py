@@ -36,7 +36,8 @@ def compare_with_edition(ranking: pl.DataFrame, clusters: pl.DataFrame,
     published = locate_edition(edition).sort("published_rank")
     ids = unit_ids(clusters["cluster_id"].to_list(), clusters.height)
     info = clusters.with_columns(pl.Series("unit_id", ids)).join(
-        ranking.select("unit_id", "rank", "score"), on="unit_id", how="left", maintain_order="left").sort("rank")
+        ranking.select("unit_id", "rank", "score"), on="unit_id", how="left",
+        maintain_order="left").sort("rank")
     r_lat = info["latitude"].to_numpy()
     r_lon = info["longitude"].to_numpy()
     lo_lat = info["min_lat"].to_numpy() - 0.05
