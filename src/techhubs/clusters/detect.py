@@ -408,8 +408,11 @@ def find_clusters(
     del clean
     tick("rounded locations")
 
-    # one row per (source, location), sorted so results do not depend on input order
-    per_source = sum_by(locs, ["source", "latitude", "longitude"], ["weight"])
+    # one row per (source, location), sorted so results do not depend on input order; without
+    # years, the locations are that already (sum_by sorts by source, latitude, longitude)
+    per_source = (sum_by(locs, ["source", "latitude", "longitude"], ["weight"])
+                  if "year" in locs.columns
+                  else locs.select("source", "latitude", "longitude", "weight"))
     frames = []
     for s in sources:
         frames.append(_cluster_source(per_source.filter(pl.col("source") == s), eps_km,
