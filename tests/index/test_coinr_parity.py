@@ -30,6 +30,7 @@ from tests.conftest import shared_file
 import techhubs
 from techhubs.cli import cli
 from techhubs.index import skew_kurtosis, treat_column
+from techhubs.index.coinr import methodology_from_imeta
 
 TOL = 1e-9
 
@@ -107,6 +108,12 @@ def _r_prank(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _r_rank(x: np.ndarray) -> np.ndarray:
+    """``n_rank``: ``rank(x, ties.method = "min", na.last = "keep")``."""
+    vals = x[~np.isnan(x)]
+    return np.array([np.nan if np.isnan(v) else 1.0 + np.sum(vals < v) for v in x])
+
+
 def _r_amean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.full(x.shape[0], np.nan)
     for i, row in enumerate(x):
@@ -149,6 +156,8 @@ def _coinr(idata: Path, imeta: Path, *, impute: bool = False, treat: bool = Fals
             x = _r_minmax(x, low, high)
         elif normalise == "zscore":
             x = _r_zscore(x)
+        elif normalise == "rank":
+            x = _r_rank(x)
         else:
             x = _r_prank(x)
         scores[row["iCode"]] = x
@@ -238,6 +247,20 @@ def test_percentile_ranks_min_ties_arithmetic(asem: tuple[Path, Path]) -> None:
     average = coin.rebuild(normalise={"method": "percentile", "scale": 1.0, "ties": "average"})
     assert not np.allclose(average.data_["normalised"], coin.data_["normalised"],
                            equal_nan=True)
+
+
+@pytest.mark.parametrize("method", ["percentile", "rank", "zscore"])
+def test_an_imported_imeta_normalises_with_coinr_defaults(asem: tuple[Path, Path],
+                                                          method: str) -> None:
+    """Switching the normalisation of an iMeta build, as a COINr user calls
+    ``Normalise(coin, global_specs = list(f_n = "n_prank"))``: COINr's parameters
+    (percentile ranks on [0, 1], ties at the lowest rank; z-scores 0/1) without naming them."""
+    idata, imeta = asem
+    coin = techhubs.fit(data=idata, method=imeta).rebuild(normalise={"method": method})
+    ref, _ = _coinr(idata, imeta, normalise=method)
+    _assert_same_build(coin, ref)
+    given = methodology_from_imeta(imeta, normalise={"method": method})
+    assert (given.normalise.scale, given.normalise.ties) == (1.0, "min")
 
 
 def test_treatment_of_the_raw_data_as_coinr_prints_it(asem: tuple[Path, Path]) -> None:

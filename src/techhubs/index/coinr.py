@@ -12,7 +12,10 @@ Type``). :func:`methodology_from_imeta` turns ``iMeta`` into a techhubs
 The methodology is COINr's default build: raw data (the ``Denominator``
 column is kept on each indicator but not applied, as COINr denominates only
 when ``Denominate()`` is called), min-max to [0, 100], weighted arithmetic
-means with the iMeta weights. ``denominate=True`` (``techhubs rank
+means with the iMeta weights. The other normalisations keep COINr's defaults
+too: percentile ranks on [0, 1] with tied values at their lowest rank
+(``n_prank``), ranks with the same ties (``n_rank``), z-scores with mean 0 and
+standard deviation 1 (``n_zscore``). ``denominate=True`` (``techhubs rank
 --denominate``) divides by the denominators; any other step can be given as a
 table (``normalise={"method": "zscore"}``), or written out as an editable
 TOML file with ``techhubs methods --from-imeta iMeta.csv -f toml``.
@@ -30,6 +33,13 @@ from techhubs.methodology import Methodology, methodology_from_dict
 from techhubs.panel import Panel
 
 _IMETA_COLUMNS = ("iCode", "Type", "Parent")
+
+COINR_NORMALISATION: dict[str, Any] = {
+    "method": "minmax", "low": 0.0, "high": 100.0,  # n_minmax, l_u = c(0, 100)
+    "mean": 0.0, "sd": 1.0,  # n_zscore, m_sd = c(0, 1)
+    "scale": 1.0, "ties": "min",  # n_prank: (rank(x, ties.method = "min") - 1) / (n - 1)
+}
+"""COINr's ``Normalise()`` defaults, the ``[normalise]`` table of an imported iMeta."""
 
 
 def is_imeta(path: str | Path) -> bool:
@@ -52,7 +62,8 @@ def methodology_from_imeta(path: str | Path, denominate: bool = False,
                            **steps: dict[str, Any]) -> Methodology:
     """A methodology from a COINr ``iMeta`` table: COINr's default build (raw data,
     min-max 0-100, arithmetic means); ``denominate=True`` applies the iMeta
-    denominators; ``steps`` replace whole step tables, e.g. ``impute={"method": "mean"}``."""
+    denominators; ``steps`` replace whole step tables, e.g. ``impute={"method": "mean"}``
+    (a ``normalise`` table over COINr's defaults of the parameters it leaves out)."""
     meta = _read(path)
     missing = [c for c in ("iCode", "Type", "Parent", "Weight") if c not in meta.columns]
     if missing:
@@ -87,9 +98,9 @@ def methodology_from_imeta(path: str | Path, denominate: bool = False,
         "indicator": indicators,
         "node": nodes,
         "denominate": {"method": "ratio" if denominate else "none"},
-        "normalise": {"method": "minmax", "low": 0.0, "high": 100.0},
         "aggregate": {"method": "arithmetic"},
         **steps,
+        "normalise": {**COINR_NORMALISATION, **steps.get("normalise", {})},
     }
     return methodology_from_dict(raw, origin=str(path))
 
